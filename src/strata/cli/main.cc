@@ -1,0 +1,3 @@
+#include "strata/cli/cli.h"
+
+int main(int argc, char** argv) { return strata::cli::Main(argc, argv); }

@@ -1,0 +1,75 @@
+// Request/response types and the route table shared by the HTTP server and api/ handlers.
+#ifndef STRATA_HTTP_ROUTER_H_
+#define STRATA_HTTP_ROUTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace strata::http {
+
+struct Request {
+  std::string method;  // upper case: GET, POST, ...
+  std::string path;    // percent-decoded path, without the query string
+  std::string raw_target;
+  // Percent-decoded query parameters in order; repeated keys appear repeatedly.
+  std::vector<std::pair<std::string, std::string>> query;
+  // Header names lower-cased.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // What a trailing "*" in the route pattern matched (percent-decoded, like `path`).
+  std::string wildcard;
+  std::string remote_address;
+
+  // First value of query parameter `key`, or nullptr.
+  const std::string* QueryParam(std::string_view key) const;
+  std::vector<std::string> QueryParams(std::string_view key) const;
+  // Header value (name compared case-insensitively), or empty.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the server streams this file as the body instead of `body`.
+  std::string file_path;
+};
+
+using Handler = std::function<void(const Request&, Response&)>;
+
+// Route table. Patterns are exact paths ("/api/2.0/mlflow/runs/get") or a prefix ending in
+// "/*" that matches the rest of the path ("/api/2.0/mlflow-artifacts/artifacts/*").
+// Exact matches win over prefixes; longer prefixes over shorter ones.
+class Router {
+ public:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::string name;  // label for metrics and the access log
+    Handler handler;
+    std::optional<uint64_t> max_body_bytes;  // overrides ServerOptions::max_body_bytes
+  };
+
+  void Add(std::string method, std::string pattern, Handler handler,
+           std::optional<uint64_t> max_body_bytes = std::nullopt);
+
+  struct Match {
+    const Route* route = nullptr;  // null when nothing matches
+    bool path_known = false;       // some route has this path, but for another method (405)
+    std::string wildcard;
+  };
+  Match Find(std::string_view method, std::string_view path) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace strata::http
+
+#endif  // STRATA_HTTP_ROUTER_H_
