@@ -1,14 +1,92 @@
 #include "strata/cli/cli.h"
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
 
+#include "CLI/CLI.hpp"
+#include "strata/api/api_server.h"
+#include "strata/base/strings.h"
 #include "strata/base/version.h"
+#include "strata/cli/internal/tracking_commands.h"
 
 namespace strata::cli {
+namespace {
+
+std::string DefaultHome() {
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.strata";
+}
+
+// Blocks SIGINT/SIGTERM in every thread and stops the server when one arrives, so the HTTP
+// threads never run signal handlers.
+int RunServer(const api::ApiServerConfig& config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(config);
+  if (!server.ok()) {
+    std::fprintf(stderr, "strata server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "strata server %s listening on http://%s:%d (home %s)\n", kVersion,
+               config.host.c_str(), (*server)->port(), config.home.c_str());
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    (*server)->Stop();
+  });
+  (*server)->Wait();
+  // Wake the watcher if the server stopped by itself.
+  pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  return 0;
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
-  std::printf("strata %s\n", kVersion);
-  return 0;
+  CLI::App app{"Strata: the machine-learning infrastructure stack in one binary"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(kVersion));
+
+  api::ApiServerConfig server_config;
+  server_config.home = DefaultHome();
+  CLI::App* server = app.add_subcommand("server", "Run the tracking, registry and artifact server");
+  server->add_option("--home", server_config.home, "Home directory for embedded defaults")
+      ->capture_default_str();
+  server->add_option("--store", server_config.store_uri,
+                     "Metadata store URI (sqlite:///path.db or postgresql://...); "
+                     "default sqlite under --home");
+  server->add_option("--artifacts", server_config.artifacts_dir,
+                     "Artifact directory; default <home>/artifacts");
+  server->add_option("--host", server_config.host)->capture_default_str();
+  server->add_option("--port", server_config.port)->capture_default_str();
+  server->add_option("--threads", server_config.threads, "I/O threads (0 = one per core)");
+  server->add_option("--max-body-bytes", server_config.max_body_bytes)->capture_default_str();
+  server->add_option("--access-log", server_config.access_log,
+                     "Access log path, '-' for stderr, 'off' to disable");
+
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  TrackingCommands tracking_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (version->parsed()) {
+    std::printf("strata %s\n", kVersion);
+    return 0;
+  }
+  if (server->parsed()) return RunServer(server_config);
+  return tracking_commands.Run();
 }
 
 }  // namespace strata::cli

@@ -1,0 +1,44 @@
+// The `strata server` process: opens the metadata store and artifact store, mounts every REST
+// surface (MLflow tracking, model registry, artifact proxy, native /api/v1) on one HTTP server.
+#ifndef STRATA_API_API_SERVER_H_
+#define STRATA_API_API_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace strata::api {
+
+struct ApiServerConfig {
+  // Home directory for embedded defaults: strata.db, blobs/, logs/.
+  std::string home;
+  // Metadata store URI; empty = sqlite:///<home>/strata.db.
+  std::string store_uri;
+  // Artifact root directory; empty = <home>/artifacts.
+  std::string artifacts_dir;
+  std::string host = "127.0.0.1";
+  int port = 5000;
+  int threads = 0;
+  uint64_t max_body_bytes = 64ull << 20;
+  int request_timeout_ms = 30000;
+  // JSON-lines access log; empty = <home>/logs/access.log, "-" = stderr, "off" = none.
+  std::string access_log;
+};
+
+// Thread-safety: Stop() may be called from any thread (e.g. a signal-watching thread).
+class ApiServer {
+ public:
+  // Errors: INVALID_ARGUMENT (bad store URI), UNAVAILABLE (database or port unavailable),
+  // INTERNAL (migrations failed).
+  static absl::StatusOr<std::unique_ptr<ApiServer>> Start(const ApiServerConfig& config);
+  virtual ~ApiServer() = default;
+  virtual int port() const = 0;
+  virtual void Stop() = 0;
+  virtual void Wait() = 0;
+};
+
+}  // namespace strata::api
+
+#endif  // STRATA_API_API_SERVER_H_
