@@ -13,7 +13,7 @@ PACKAGES=(
   libssl-dev zlib1g-dev libzstd-dev libsnappy-dev libxxhash-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-requests wrk curl procps
+  python3 python3-requests wrk curl procps nginx-light
 )
 
 missing=()
@@ -35,6 +35,7 @@ if ((${#missing[@]})); then
     $SUDO service postgresql stop >/dev/null 2>&1 || true
   fi
   $SUDO service redis-server stop >/dev/null 2>&1 || true
+  $SUDO service nginx stop >/dev/null 2>&1 || true
 else
   echo "install-deps: all ${#PACKAGES[@]} packages present"
 fi

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every benchmark: Strata beside its peers in one run. Usage: bench/run.sh PATH_TO_STRATA
+set -euo pipefail
+bin=${1:-build/release/strata}
+root=$(cd "$(dirname "$0")/.." && pwd)
+/usr/bin/python3 "$root/bench/tracking_bench.py" --strata "$bin" --backend sqlite
+eval "$(bash "$root/scripts/test-services.sh" start)"
+/usr/bin/python3 "$root/bench/tracking_bench.py" --strata "$bin" --backend postgresql
