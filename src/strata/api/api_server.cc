@@ -54,7 +54,7 @@ void AddNativeRoutes(http::Router& router, store::Database& db) {
   router.Add("GET", "/health", [&db](const http::Request&, http::Response& res) {
     absl::Status s = db.Read([](store::Connection& c) { return c.QueryOne("SELECT 1").status(); });
     if (!s.ok()) {
-      WriteError(absl::UnavailableError(absl::StrCat("metadata store: ", AsStd(s.message()))), res);
+      WriteError(absl::UnavailableError(absl::StrCat("metadata store: ", s.message())), res);
       return;
     }
     res.content_type = "text/plain";

@@ -66,6 +66,9 @@ class Router {
   };
   Match Find(std::string_view method, std::string_view path) const;
 
+  // All routes in the order added; the server sizes its per-route metrics from this.
+  const std::vector<Route>& routes() const { return routes_; }
+
  private:
   std::vector<Route> routes_;
 };

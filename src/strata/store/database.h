@@ -11,12 +11,22 @@
 //     MLflow); for case-insensitive matching use LOWER(x) LIKE LOWER(?).
 //   * PostgreSQL infers each parameter's type from its context; a bare `? IS NULL` cannot be
 //     inferred, so write `CAST(? AS TEXT) IS NULL` or avoid it.
-//   * Migration SQL may use the tokens ${ID_PK} (auto-increment 64-bit primary key),
-//     ${DOUBLE} and ${TEXT_PK}-free plain types; Migrate() substitutes them per backend.
-//   * Store NaN as a separate flag column: SQLite turns NaN into NULL.
+//   * Migration SQL may use exactly two tokens, which Migrate() substitutes per backend:
+//       ${ID_PK}   auto-increment 64-bit primary key column type
+//                  (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: BIGSERIAL PRIMARY KEY)
+//       ${DOUBLE}  64-bit float (SQLite: REAL; PostgreSQL: DOUBLE PRECISION)
+//     Any other ${...} is an INVALID_ARGUMENT error. Everything else is written in types both
+//     accept as they are: TEXT, INTEGER, BIGINT, plus CHECK/UNIQUE/REFERENCES constraints.
+//   * Store NaN as a separate flag column: SQLite turns NaN into NULL. +-Infinity round-trips
+//     in both.
+//   * PostgreSQL's `?`-operators (jsonb `?`, `?|`, `?&`) cannot be used: every `?` outside a
+//     quoted literal, quoted identifier or comment is a placeholder.
+//   * Result cells: integer columns read as int64, floating/numeric as double, booleans as
+//     int64 0/1, everything else as text; SQL NULL as std::monostate.
 //
 // Thread-safety: Database is thread-safe. A Connection is lent to exactly one callback at a
-// time and must not escape it.
+// time and must not escape it. Do not call Transaction()/Read() from inside a callback: the
+// nested call may wait for the connection the outer one holds (SQLite :memory: shares one).
 #ifndef STRATA_STORE_DATABASE_H_
 #define STRATA_STORE_DATABASE_H_
 
