@@ -58,20 +58,23 @@ class Server:
         args += self.extra_args
         self.stderr_path = os.path.join(self.home, "server.stderr")
         self.stderr = open(self.stderr_path, "ab")
+        # A restart on the same home appends to the old log: look only at what this start wrote.
+        self.log_offset = self.stderr.tell()
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
-            m = re.search(r"listening on http://[\d.]+:(\d+)", self.log())
+            m = re.search(r"listening on http://[\d.]+:(\d+)", self.log(self.log_offset))
             if m and m.group(1) != "0":
                 self.port = int(m.group(1))
                 return self
             time.sleep(0.05)
         raise RuntimeError("server did not start: " + self.log())
 
-    def log(self):
+    def log(self, offset=0):
         with open(self.stderr_path, "rb") as f:
+            f.seek(offset)
             return f.read().decode(errors="replace")
 
     def alive(self):
@@ -125,7 +128,7 @@ class Client:
                 if attempt:
                     raise
 
-    def get(self, path, **params):
+    def get(self, path, /, **params):
         q = urllib.parse.urlencode(params, doseq=True)
         return self.request("GET", path + ("?" + q if q else ""))
 
