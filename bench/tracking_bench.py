@@ -79,13 +79,23 @@ def wrk(url, script=None, threads=2, conns=8, duration=10, env=None):
 
 class Conn:
     def __init__(self, port):
+        self.port = port
         self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def post(self, path, body):
-        self.c.request("POST", path, body=json.dumps(body),
-                       headers={"Content-Type": "application/json"})
-        r = self.c.getresponse()
-        data = r.read()
+        for attempt in range(2):
+            try:
+                self.c.request("POST", path, body=json.dumps(body),
+                               headers={"Content-Type": "application/json"})
+                r = self.c.getresponse()
+                data = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionError):
+                # The server closes keep-alive connections idle past its request timeout.
+                self.c.close()
+                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    raise
         if r.status != 200:
             raise RuntimeError(f"{path}: {r.status} {data[:300]!r}")
         return json.loads(data)

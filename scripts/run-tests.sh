@@ -2,6 +2,7 @@
 # Starts the real test services (PostgreSQL, Redis), runs every test with ctest, stops them.
 set -euo pipefail
 build_dir=${1:?usage: run-tests.sh BUILD_DIR}
+# The libFuzzer smoke tests (tests/CMakeLists.txt) find the fuzz build through the cache.
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 eval "$(bash "$root/scripts/test-services.sh" start)"

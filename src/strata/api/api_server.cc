@@ -1,7 +1,9 @@
 #include "strata/api/api_server.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -86,7 +88,16 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
       config.artifacts_dir.empty() ? absl::StrCat(home, "/artifacts") : config.artifacts_dir;
   RETURN_IF_ERROR(MakeDirs(artifacts_dir));
 
-  ASSIGN_OR_RETURN(server->db_, store::Database::Open(store_uri));
+  // Handlers run on the I/O threads and block on the database (a PostgreSQL round trip, or
+  // a place in SQLite's group commit), so the server runs more threads than cores: while some
+  // wait, others parse and answer, and concurrent writes reach the same SQLite commit.
+  const int threads =
+      config.threads > 0
+          ? config.threads
+          : 4 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  store::DatabaseOptions db_options;
+  db_options.max_connections = std::max(db_options.max_connections, threads);
+  ASSIGN_OR_RETURN(server->db_, store::Database::Open(store_uri, db_options));
   tracking::TrackingOptions tracking_options;
   tracking_options.default_artifact_root = "mlflow-artifacts:";
   ASSIGN_OR_RETURN(server->tracking_,
@@ -107,7 +118,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  options.threads = config.threads;
+  options.threads = threads;
   options.max_body_bytes = config.max_body_bytes;
   options.request_timeout_ms = config.request_timeout_ms;
   if (config.access_log.empty()) {

@@ -74,8 +74,8 @@ absl::StatusOr<RequestParams> RequestParams::FromJson(nlohmann::json object) {
 }
 
 const nlohmann::json* RequestParams::Find(std::string_view name) const {
-  auto it = object_.find(name);
-  if (it == object_.end() || it->is_null()) return nullptr;
+  auto it = object_->find(name);
+  if (it == object_->end() || it->is_null()) return nullptr;
   return &*it;
 }
 
@@ -184,9 +184,10 @@ absl::StatusOr<std::vector<RequestParams>> RequestParams::ObjectList(std::string
   const nlohmann::json* v = Find(name);
   if (v == nullptr) return out;
   if (!v->is_array()) return BadValue(name, *v, "a list of objects");
+  out.reserve(v->size());
   for (const nlohmann::json& e : *v) {
     if (!e.is_object()) return BadValue(name, e, "an object");
-    out.push_back(RequestParams(e));
+    out.push_back(RequestParams(*this, e));
   }
   return out;
 }

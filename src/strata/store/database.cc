@@ -108,7 +108,7 @@ namespace {
 // Any 64-bit constant works; it only has to be the same in every Strata process.
 constexpr std::string_view kMigrationLockSql = "SELECT pg_advisory_xact_lock(7319536518170442561)";
 
-// Replaces ${ID_PK} and ${DOUBLE} by the backend's spelling; see database.h.
+// Replaces ${ID_PK}, ${DOUBLE} and ${WITHOUT_ROWID} by the backend's spelling; see database.h.
 absl::StatusOr<std::string> SubstituteTokens(std::string_view sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
   std::string out;
@@ -126,6 +126,8 @@ absl::StatusOr<std::string> SubstituteTokens(std::string_view sql, Backend backe
       out += pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
     } else if (token == "DOUBLE") {
       out += pg ? "DOUBLE PRECISION" : "REAL";
+    } else if (token == "WITHOUT_ROWID") {
+      out += pg ? "" : "WITHOUT ROWID";
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("migration SQL has an unknown token ${", AsAbsl(token), "}"));

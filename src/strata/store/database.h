@@ -11,10 +11,14 @@
 //     MLflow); for case-insensitive matching use LOWER(x) LIKE LOWER(?).
 //   * PostgreSQL infers each parameter's type from its context; a bare `? IS NULL` cannot be
 //     inferred, so write `CAST(? AS TEXT) IS NULL` or avoid it.
-//   * Migration SQL may use exactly two tokens, which Migrate() substitutes per backend:
+//   * Migration SQL may use exactly three tokens, which Migrate() substitutes per backend:
 //       ${ID_PK}   auto-increment 64-bit primary key column type
 //                  (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: BIGSERIAL PRIMARY KEY)
 //       ${DOUBLE}  64-bit float (SQLite: REAL; PostgreSQL: DOUBLE PRECISION)
+//       ${WITHOUT_ROWID}  after a CREATE TABLE's closing parenthesis: SQLite stores the table
+//                  in its primary-key B-tree only (one tree to update per insert instead of
+//                  two); nothing on PostgreSQL
+
 //     Any other ${...} is an INVALID_ARGUMENT error. Everything else is written in types both
 //     accept as they are: TEXT, INTEGER, BIGINT, plus CHECK/UNIQUE/REFERENCES constraints.
 //   * Store NaN as a separate flag column: SQLite turns NaN into NULL. +-Infinity round-trips

@@ -513,6 +513,57 @@ TEST_P(DatabaseTest, ConcurrentWritersAndReaders) {
   EXPECT_TRUE(db_->IntegrityCheck().ok());
 }
 
+// SQLite commits concurrent transactions in groups: a caller whose callback fails must lose
+// exactly its own writes, never a neighbour's, and see its own error.
+TEST_P(DatabaseTest, ConcurrentFailuresRollBackOnlyTheirOwnWrites) {
+  CreateTable("CREATE TABLE g (thread INTEGER NOT NULL, seq INTEGER NOT NULL, "
+              "PRIMARY KEY (thread, seq)) ${WITHOUT_ROWID}");
+  constexpr int kThreads = 12, kPerThread = 300;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const bool fail = (t + i) % 3 == 0;
+        absl::Status s = db_->Transaction([&](Connection& c) -> absl::Status {
+          auto n = c.Execute("INSERT INTO g (thread, seq) VALUES (?, ?)", {int64_t{t}, int64_t{i}});
+          if (!n.ok()) return n.status();
+          if (fail) return absl::AbortedError("callback gave up");
+          // A second statement that violates the key rolls back only this caller.
+          if (i % 7 == 0) {
+            auto dup =
+                c.Execute("INSERT INTO g (thread, seq) VALUES (?, ?)", {int64_t{t}, int64_t{i}});
+            if (dup.ok()) return absl::InternalError("duplicate key accepted");
+            return dup.status();
+          }
+          return absl::OkStatus();
+        });
+        const absl::StatusCode want = fail              ? absl::StatusCode::kAborted
+                                      : i % 7 == 0      ? absl::StatusCode::kAlreadyExists
+                                                        : absl::StatusCode::kOk;
+        if (s.code() != want) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong, 0);
+  int64_t expected = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) expected += ((t + i) % 3 != 0 && i % 7 != 0) ? 1 : 0;
+  }
+  EXPECT_EQ(Count("g"), expected);
+  int64_t bad_rows = -1;
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> absl::Status {
+                   auto row = c.QueryOne(
+                       "SELECT COUNT(*) FROM g WHERE (thread + seq) % 3 = 0 OR seq % 7 = 0");
+                   if (!row.ok()) return row.status();
+                   bad_rows = (*row)->GetInt(0);
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(bad_rows, 0);
+  EXPECT_TRUE(db_->IntegrityCheck().ok());
+}
+
 // Two transactions that lock rows in opposite order deadlock in PostgreSQL; the server aborts
 // one and Transaction() re-runs it, so both succeed. (SQLite serializes writers: no deadlock.)
 TEST_P(DatabaseTest, DeadlockIsRetried) {

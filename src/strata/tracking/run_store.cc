@@ -1,17 +1,20 @@
 // TrackingStore: run lifecycle and logging (metrics, params, tags, batches, inputs, models).
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "nlohmann/json.hpp"
 #include "strata/base/clock.h"
 #include "strata/base/ids.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/tracking/internal/metric_chunks.h"
 #include "strata/tracking/internal/run_rows.h"
 #include "strata/tracking/internal/validation.h"
 #include "strata/tracking/tracking_store.h"
@@ -35,17 +38,31 @@ absl::Status ValidateParam(const Param& p) {
 
 Value S(std::string_view s) { return Value(std::string(s)); }
 
-absl::Status InsertMetric(store::Connection& c, std::string_view run_id, const Metric& m) {
-  bool is_nan = std::isnan(m.value);
-  double value = is_nan ? 0.0 : m.value;
-  std::vector<Value> params = {S(run_id),          Value(m.key),
-                               Value(value),       Value(int64_t{is_nan}),
-                               Value(m.timestamp), Value(m.step)};
-  RETURN_IF_ERROR(c.Execute("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) "
-                            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            params)
-                      .status());
-  // MLflow's "latest": highest step, then latest timestamp, then largest value.
+// NaN is stored as value 0 with is_nan = 1 (SQLite turns NaN into NULL).
+double StoredValue(const Metric& m) { return std::isnan(m.value) ? 0.0 : m.value; }
+
+void AppendMetricValues(std::string_view run_id, const Metric& m, std::vector<Value>& out) {
+  out.push_back(S(run_id));
+  out.push_back(Value(m.key));
+  out.push_back(Value(StoredValue(m)));
+  out.push_back(Value(int64_t{std::isnan(m.value)}));
+  out.push_back(Value(m.timestamp));
+  out.push_back(Value(m.step));
+}
+
+// MLflow's "latest" value of a key: highest step, then latest timestamp, then largest value.
+// Strict: of equal candidates the one stored first stays.
+bool IsLaterMetric(const Metric& a, const Metric& b) {
+  if (a.step != b.step) return a.step > b.step;
+  if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
+  return StoredValue(a) > StoredValue(b);
+}
+
+absl::Status UpsertLatestMetric(store::Connection& c, std::string_view run_id, const Metric& m) {
+  std::vector<Value> params;
+  params.reserve(6);
+  AppendMetricValues(run_id, m, params);
+  // The same ordering as IsLaterMetric, against what is already stored.
   return c
       .Execute(
           "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) "
@@ -57,6 +74,39 @@ absl::Status InsertMetric(store::Connection& c, std::string_view run_id, const M
           "excluded.value > latest_metrics.value)))",
           params)
       .status();
+}
+
+// Stores the points of each key as one metric_chunks row and moves each key's latest value
+// forward once per key rather than once per point.
+absl::Status InsertMetrics(store::Connection& c, std::string_view run_id,
+                           absl::Span<const Metric> metrics) {
+  // Keys in order of first appearance, for a deterministic write order.
+  absl::flat_hash_map<std::string_view, size_t> slot_of_key;
+  std::vector<std::vector<const Metric*>> points_by_key;
+  std::vector<const Metric*> latest;
+  for (const Metric& m : metrics) {
+    auto [it, inserted] = slot_of_key.emplace(m.key, points_by_key.size());
+    if (inserted) {
+      points_by_key.emplace_back();
+      latest.push_back(&m);
+    } else if (IsLaterMetric(m, *latest[it->second])) {
+      latest[it->second] = &m;
+    }
+    points_by_key[it->second].push_back(&m);
+  }
+  std::string data;
+  for (size_t k = 0; k < points_by_key.size(); ++k) {
+    const std::vector<const Metric*>& points = points_by_key[k];
+    data.clear();
+    internal::EncodeMetricPoints(points, data);
+    RETURN_IF_ERROR(c.Execute("INSERT INTO metric_chunks (run_uuid, key, points, data) "
+                              "VALUES (?, ?, ?, ?)",
+                              {S(run_id), Value(points[0]->key),
+                               Value(static_cast<int64_t>(points.size())), Value(data)})
+                        .status());
+    RETURN_IF_ERROR(UpsertLatestMetric(c, run_id, *latest[k]));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status InsertParam(store::Connection& c, std::string_view run_id, const Param& p) {
@@ -229,7 +279,7 @@ absl::Status TrackingStore::LogMetric(std::string_view run_id, const Metric& met
   RETURN_IF_ERROR(internal::ValidateKey("metric", metric.key));
   return db_->Transaction([&](store::Connection& c) -> absl::Status {
     RETURN_IF_ERROR(internal::CheckRunActive(c, run_id));
-    return InsertMetric(c, run_id, metric);
+    return InsertMetrics(c, run_id, absl::MakeConstSpan(&metric, 1));
   });
 }
 
@@ -299,7 +349,7 @@ absl::Status TrackingStore::LogBatch(std::string_view run_id, const std::vector<
   return db_->Transaction([&](store::Connection& c) -> absl::Status {
     RETURN_IF_ERROR(internal::CheckRunActive(c, run_id));
     for (const Param& p : unique_params) RETURN_IF_ERROR(InsertParam(c, run_id, p));
-    for (const Metric& m : metrics) RETURN_IF_ERROR(InsertMetric(c, run_id, m));
+    RETURN_IF_ERROR(InsertMetrics(c, run_id, metrics));
     for (const Tag& t : tags) RETURN_IF_ERROR(UpsertTag(c, run_id, t));
     return absl::OkStatus();
   });
@@ -410,20 +460,24 @@ absl::StatusOr<MetricPage> TrackingStore::GetMetricHistory(std::string_view run_
   RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
     page.metrics.clear();
     RETURN_IF_ERROR(internal::LoadRunInfo(c, run_id).status());
-    std::string sql =
-        "SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND "
-        "key = ? ORDER BY step, timestamp, value";
-    std::vector<Value> params = {S(run_id), S(metric_key)};
-    if (max_results) {
-      sql += " LIMIT ? OFFSET ?";
-      params.emplace_back(*max_results + 1);
-      params.emplace_back(offset);
+    std::vector<Metric> history;
+    absl::Status decoded = absl::OkStatus();
+    RETURN_IF_ERROR(c.ForEach(
+        "SELECT data FROM metric_chunks WHERE run_uuid = ? AND key = ? ORDER BY chunk_id",
+        {S(run_id), S(metric_key)}, [&](const store::Row& row) {
+          decoded = internal::DecodeMetricPoints(row.GetString(0), metric_key, history);
+          return decoded.ok();
+        }));
+    RETURN_IF_ERROR(decoded);
+    internal::SortAndDeduplicateHistory(history);
+    if (!max_results) {
+      page.metrics = std::move(history);
+      return absl::OkStatus();
     }
-    RETURN_IF_ERROR(c.ForEach(sql, params, [&](const store::Row& row) {
-      page.metrics.push_back(Metric{row.GetString(0), internal::MetricValueFromRow(row, 1, 2),
-                                    row.GetInt(3), row.GetInt(4)});
-      return true;
-    }));
+    const size_t first = std::min(history.size(), static_cast<size_t>(offset));
+    const size_t last = std::min(history.size(), first + static_cast<size_t>(*max_results) + 1);
+    page.metrics.assign(std::make_move_iterator(history.begin() + first),
+                        std::make_move_iterator(history.begin() + last));
     if (max_results && static_cast<int64_t>(page.metrics.size()) > *max_results) {
       page.metrics.resize(*max_results);
       page.next_page_token = internal::EncodePageToken(offset + *max_results);

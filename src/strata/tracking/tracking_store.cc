@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "strata/base/clock.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
@@ -19,7 +20,9 @@ namespace {
 
 using store::Value;
 
-// Migration 1. Value indexes on params/tags exist on SQLite only: PostgreSQL B-tree entries are
+// Migration 1. Metric history lives in metric_chunks: one row per key per logging call, its
+// points encoded by internal/metric_chunks.h; latest_metrics holds each key's latest value for
+// search and runs/get. Value indexes on params/tags exist on SQLite only: PostgreSQL B-tree entries are
 // limited to ~2.7 kB and param/tag values may be longer; the (run_uuid, key) primary keys
 // serve the correlated EXISTS probes of search on both backends.
 std::string SchemaV1(store::Backend backend) {
@@ -52,15 +55,14 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_experiment_stage_start ON runs (experiment_id, lifecycle_stage,
   start_time DESC, run_uuid);
-CREATE TABLE metrics (
+CREATE TABLE metric_chunks (
+  chunk_id ${CHUNK_ID},
   run_uuid TEXT NOT NULL,
   key TEXT NOT NULL,
-  value ${DOUBLE} NOT NULL,
-  is_nan INTEGER NOT NULL,
-  timestamp BIGINT NOT NULL,
-  step BIGINT NOT NULL,
-  PRIMARY KEY (run_uuid, key, step, timestamp, value, is_nan)
+  points INTEGER NOT NULL,
+  data TEXT NOT NULL
 );
+CREATE INDEX metric_chunks_run_key ON metric_chunks (run_uuid, key);
 CREATE TABLE latest_metrics (
   run_uuid TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -69,20 +71,20 @@ CREATE TABLE latest_metrics (
   timestamp BIGINT NOT NULL,
   step BIGINT NOT NULL,
   PRIMARY KEY (run_uuid, key)
-);
+) ${WITHOUT_ROWID};
 CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
 CREATE TABLE params (
   run_uuid TEXT NOT NULL,
   key TEXT NOT NULL,
   value TEXT NOT NULL,
   PRIMARY KEY (run_uuid, key)
-);
+) ${WITHOUT_ROWID};
 CREATE TABLE tags (
   run_uuid TEXT NOT NULL,
   key TEXT NOT NULL,
   value TEXT NOT NULL,
   PRIMARY KEY (run_uuid, key)
-);
+) ${WITHOUT_ROWID};
 CREATE TABLE datasets (
   dataset_uuid TEXT NOT NULL PRIMARY KEY,
   experiment_id BIGINT NOT NULL,
@@ -106,6 +108,12 @@ CREATE TABLE input_tags (
   value TEXT NOT NULL,
   PRIMARY KEY (input_id, name)
 ))sql";
+  // Chunk ids only need to be unique: SQLite's plain rowid key skips AUTOINCREMENT's extra
+  // sqlite_sequence write per insert. (A WITHOUT ROWID table keyed by (run, key, n) was
+  // measured slower: chunk rows are large.)
+  sql = absl::StrReplaceAll(sql, {{"${CHUNK_ID}", backend == store::Backend::kSqlite
+                                                      ? "INTEGER PRIMARY KEY"
+                                                      : "${ID_PK}"}});
   if (backend == store::Backend::kSqlite) {
     sql +=
         ";\nCREATE INDEX params_key_value ON params (key, value);\n"

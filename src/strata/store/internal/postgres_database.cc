@@ -25,6 +25,7 @@
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/store/internal/backends.h"
+#include "strata/store/internal/connection_pool.h"
 
 namespace strata::store::internal {
 namespace {
@@ -250,7 +251,7 @@ class PgConnection final : public ScriptConnection {
 class PgDatabase final : public Database {
  public:
   PgDatabase(std::string conninfo, const DatabaseOptions& options)
-      : conninfo_(std::move(conninfo)), options_(options) {}
+      : conninfo_(std::move(conninfo)), options_(options), pool_(options.max_connections) {}
 
   Backend backend() const override { return Backend::kPostgres; }
 
@@ -269,9 +270,7 @@ class PgDatabase final : public Database {
   // Opens the first connection so that Open() reports an unreachable server.
   absl::Status Warm() {
     ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Connect());
-    absl::MutexLock lock(&mu_);
-    ++open_;
-    idle_.push_back(std::move(conn));
+    pool_.Adopt(std::move(conn));
     return absl::OkStatus();
   }
 
@@ -287,37 +286,13 @@ class PgDatabase final : public Database {
     return conn;
   }
 
-  bool ConnectionAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !idle_.empty() || open_ < options_.max_connections;
-  }
-
   absl::StatusOr<std::unique_ptr<PgConnection>> Acquire() {
-    mu_.LockWhen(absl::Condition(this, &PgDatabase::ConnectionAvailable));
-    if (!idle_.empty()) {
-      std::unique_ptr<PgConnection> conn = std::move(idle_.back());
-      idle_.pop_back();
-      mu_.Unlock();
-      return conn;
-    }
-    ++open_;
-    mu_.Unlock();
-    auto conn = Connect();
-    if (!conn.ok()) {
-      absl::MutexLock lock(&mu_);
-      --open_;
-    }
-    return conn;
+    return pool_.Acquire([this] { return Connect(); });
   }
 
   void Release(std::unique_ptr<PgConnection> conn) {
     const bool reusable = !conn->Broken() && conn->Idle();
-    if (!reusable) conn.reset();  // Closed outside the lock.
-    absl::MutexLock lock(&mu_);
-    if (reusable) {
-      idle_.push_back(std::move(conn));
-    } else {
-      --open_;
-    }
+    pool_.Release(std::move(conn), reusable);
   }
 
   // Runs `fn` between `begin` and COMMIT, retrying transient failures; see Database.
@@ -349,9 +324,7 @@ class PgDatabase final : public Database {
 
   const std::string conninfo_;
   const DatabaseOptions options_;
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<PgConnection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  ConnectionPool<PgConnection> pool_;
 };
 
 }  // namespace

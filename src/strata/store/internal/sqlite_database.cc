@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <random>
 #include <system_error>
@@ -20,6 +21,7 @@
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/store/internal/backends.h"
+#include "strata/store/internal/connection_pool.h"
 
 namespace strata::store::internal {
 namespace {
@@ -109,10 +111,15 @@ class SqliteConnection final : public ScriptConnection {
     return absl::OkStatus();
   }
 
-  // Runs a parameterless control statement (BEGIN, COMMIT, PRAGMA ...).
+  // Runs a parameterless control statement (BEGIN, COMMIT, SAVEPOINT, PRAGMA ...). Prepared
+  // once and cached like any statement: these run several times per write transaction.
   absl::Status Exec(const char* sql) {
-    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return Error(sqlite3_extended_errcode(db_), sql);
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    StatementReset reset(stmt);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return Error(rc, sql);
     return absl::OkStatus();
   }
 
@@ -251,31 +258,42 @@ class SqliteDatabase final : public Database {
       : filename_(std::move(filename)),
         memory_(memory),
         options_(options),
-        writer_(std::move(writer)) {}
+        writer_(std::move(writer)),
+        readers_(options.max_connections) {}
 
   ~SqliteDatabase() override {
     // Readers close first so the writer's close can checkpoint and remove the WAL.
-    absl::MutexLock lock(&pool_mu_);
-    idle_.clear();
+    readers_.CloseIdle();
   }
 
   Backend backend() const override { return Backend::kSqlite; }
 
+  // Group commit: concurrent callers queue; the caller at the front of the queue commits
+  // itself and the callers behind it (up to kMaxGroup) in one SQLite transaction, each inside
+  // its own SAVEPOINT so that one caller's error rolls back only that caller's writes. One
+  // commit then pays the WAL append and file locks for the whole group.
   absl::Status Transaction(absl::FunctionRef<absl::Status(Connection&)> fn) override {
-    const int64_t deadline = MonotonicMicros() + int64_t{options_.lock_timeout_ms} * 1000;
-    absl::MutexLock lock(&writer_mu_);
-    for (int attempt = 0;; ++attempt) {
-      writer_->TakeBusy();
-      absl::Status s = writer_->Exec("BEGIN IMMEDIATE");
-      if (s.ok()) {
-        s = fn(*writer_);
-        if (s.ok()) s = writer_->Exec("COMMIT");
-        if (!s.ok() && writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
-      }
-      if (s.ok() || !writer_->TakeBusy()) return s;
-      if (MonotonicMicros() >= deadline) return LockTimeout();
-      SleepBackoff(attempt);
+    PendingWrite self{fn, absl::OkStatus()};
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&self);
+    if (queue_.size() == 1) self.leader = true;
+    queue_mu_.Await(absl::Condition(
+        +[](PendingWrite* w) { return w->done || w->leader; }, &self));
+    if (self.done) return self.status;
+    std::vector<PendingWrite*> group(
+        queue_.begin(), queue_.begin() + std::min(queue_.size(), kMaxGroup));
+    queue_mu_.Unlock();
+    {
+      absl::MutexLock writer_lock(&writer_mu_);
+      CommitGroup(group);
     }
+    queue_mu_.Lock();
+    for (PendingWrite* w : group) {
+      w->done = true;
+      queue_.pop_front();
+    }
+    if (!queue_.empty()) queue_.front()->leader = true;
+    return self.status;
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn) override {
@@ -330,44 +348,91 @@ class SqliteDatabase final : public Database {
     }
   }
 
-  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool_mu_) {
-    return !idle_.empty() || open_readers_ < options_.max_connections;
+  // One caller's write, waiting in queue_.
+  struct PendingWrite {
+    absl::FunctionRef<absl::Status(Connection&)> fn;
+    absl::Status status;
+    bool leader = false;  // at the front: commits the next group
+    bool done = false;    // status is final
+  };
+
+  static constexpr size_t kMaxGroup = 64;
+
+  // Runs every write of `group` in one transaction and sets each one's status. A lock conflict
+  // with another process retries the whole group (everything was rolled back) until the lock
+  // timeout.
+  void CommitGroup(const std::vector<PendingWrite*>& group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+    const int64_t deadline = MonotonicMicros() + int64_t{options_.lock_timeout_ms} * 1000;
+    const bool single = group.size() == 1;
+    for (int attempt = 0;; ++attempt) {
+      writer_->TakeBusy();
+      absl::Status s = writer_->Exec("BEGIN IMMEDIATE");
+      bool busy = false;
+      if (s.ok()) {
+        for (PendingWrite* w : group) {
+          if (!single) s = writer_->Exec("SAVEPOINT strata_write");
+          if (s.ok()) s = w->fn(*writer_);
+          if (writer_->TakeBusy()) {
+            busy = true;
+            break;
+          }
+          w->status = s;
+          if (!writer_->InTransaction()) break;  // SQLite aborted the transaction (I/O error)
+          if (!single) {
+            if (!s.ok()) writer_->Exec("ROLLBACK TO strata_write").IgnoreError();
+            s = writer_->Exec("RELEASE strata_write");
+            if (!s.ok()) break;
+          }
+          s = absl::OkStatus();
+        }
+        if (s.ok() && !busy && writer_->InTransaction()) {
+          if (single && !group[0]->status.ok()) {
+            writer_->Exec("ROLLBACK").IgnoreError();
+            return;
+          }
+          s = writer_->Exec("COMMIT");
+          if (s.ok()) return;
+        }
+        if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
+        busy = busy || writer_->TakeBusy();
+        if (s.ok()) s = absl::AbortedError("sqlite: transaction aborted");
+      } else {
+        busy = writer_->TakeBusy();
+      }
+      if (!busy) {
+        // Nothing of the group was committed: every caller learns why.
+        for (PendingWrite* w : group) w->status = s;
+        return;
+      }
+      if (MonotonicMicros() >= deadline) {
+        for (PendingWrite* w : group) w->status = LockTimeout();
+        return;
+      }
+      SleepBackoff(attempt);
+    }
   }
 
   absl::StatusOr<std::unique_ptr<SqliteConnection>> AcquireReader() {
-    pool_mu_.LockWhen(absl::Condition(this, &SqliteDatabase::ReaderAvailable));
-    if (!idle_.empty()) {
-      std::unique_ptr<SqliteConnection> conn = std::move(idle_.back());
-      idle_.pop_back();
-      pool_mu_.Unlock();
-      return conn;
-    }
-    ++open_readers_;
-    pool_mu_.Unlock();
-    // Opened outside the lock: opening touches the file system.
-    auto conn = SqliteConnection::Open(filename_, SQLITE_OPEN_READWRITE, options_, true);
-    if (!conn.ok()) {
-      absl::MutexLock lock(&pool_mu_);
-      --open_readers_;
-    }
-    return conn;
+    return readers_.Acquire([this] {
+      return SqliteConnection::Open(filename_, SQLITE_OPEN_READWRITE, options_, true);
+    });
   }
 
-  void ReleaseReader(std::unique_ptr<SqliteConnection> conn) {
-    absl::MutexLock lock(&pool_mu_);
-    idle_.push_back(std::move(conn));
-  }
+  void ReleaseReader(std::unique_ptr<SqliteConnection> conn) { readers_.Release(std::move(conn)); }
 
   const std::string filename_;
   const bool memory_;
   const DatabaseOptions options_;
 
+  absl::Mutex queue_mu_;
+  // Callers of Transaction() in arrival order; the front one leads the next group commit.
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+
   absl::Mutex writer_mu_;
   const std::unique_ptr<SqliteConnection> writer_ ABSL_PT_GUARDED_BY(writer_mu_);
 
-  absl::Mutex pool_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_ ABSL_GUARDED_BY(pool_mu_);
-  int open_readers_ ABSL_GUARDED_BY(pool_mu_) = 0;
+  ConnectionPool<SqliteConnection> readers_;
 };
 
 }  // namespace
@@ -407,6 +472,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(std::string_view target,
         absl::StrCat("sqlite: cannot enable WAL on ", path, " (journal_mode=", mode, ")"));
   }
   RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous=NORMAL"));
+  RETURN_IF_ERROR(writer->Exec("PRAGMA wal_autocheckpoint=10000"));
   return std::make_unique<SqliteDatabase>(path, false, options, std::move(writer));
 }
 
