@@ -20,18 +20,19 @@ demo: build
 	@bash scripts/demo.sh $(RELEASE_DIR)/strata
 
 # One ASan+UBSan build runs the whole suite.
+# It also registers a bounded smoke run of each libFuzzer target from $(FUZZ_DIR) as a test.
 build-test: deps
 	@cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
-	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" >/dev/null
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSTRATA_FUZZ_BINARIES=$(abspath $(FUZZ_DIR))/fuzz >/dev/null
 	@cmake --build $(TEST_DIR) -j $(NPROC)
 
-test: build-test
+test: build-test fuzz
 	@bash scripts/run-tests.sh $(TEST_DIR)
 
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(NPROC)
+	@cmake --build $(FUZZ_DIR) -j $(NPROC) --target search_filter_fuzz request_params_fuzz
 
 bench: build
 	@bash bench/run.sh $(RELEASE_DIR)/strata

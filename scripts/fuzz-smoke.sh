@@ -6,6 +6,7 @@ set -euo pipefail
 bin=${1:?usage: fuzz-smoke.sh FUZZ_BINARY SEED_DIR}
 seeds=${2:?usage: fuzz-smoke.sh FUZZ_BINARY SEED_DIR}
 [ -x "$bin" ] || { echo "fuzz-smoke: $bin is missing: run 'make fuzz'"; exit 1; }
+bin=$(realpath "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"

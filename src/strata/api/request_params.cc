@@ -56,6 +56,9 @@ absl::StatusOr<RequestParams> RequestParams::FromRequest(const http::Request& re
       (void)ignored;
     } catch (const nlohmann::json::parse_error& e) {
       detail = absl::StrCat(" at byte ", e.byte, ": ", e.what());
+    } catch (const nlohmann::json::exception& e) {
+      // Not a syntax error: a number out of double range (out_of_range.406) and the like.
+      detail = absl::StrCat(": ", e.what());
     }
     return WithErrorCode(
         absl::InvalidArgumentError(absl::StrCat("Malformed JSON request body", detail)),

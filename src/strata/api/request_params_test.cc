@@ -67,6 +67,34 @@ TEST(RequestParamsTest, ErrorsNameTheProblem) {
             absl::string_view::npos);
 }
 
+// Found by fuzz/request_params_fuzz: nlohmann reports a number beyond double range with an
+// out_of_range exception, not a parse_error; it must still be a 400, not an escape.
+TEST(RequestParamsTest, NumberOutOfDoubleRangeIsMalformed) {
+  auto bad = RequestParams::FromRequest(Post(R"({"metrics": [{"value": -1.5e309}]})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(ErrorCodeName(bad.status()), "MALFORMED_REQUEST");
+  EXPECT_NE(bad.status().message().find("number overflow"), absl::string_view::npos)
+      << bad.status();
+}
+
+// log-batch items share the parsed document: they must stay valid after the parent's copy
+// is gone and after the vector that holds them reallocates.
+TEST(RequestParamsTest, ObjectListItemsOutliveTheirParent) {
+  std::vector<RequestParams> items;
+  {
+    auto p = RequestParams::FromRequest(
+        Post(R"({"metrics": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]})"));
+    ASSERT_TRUE(p.ok());
+    auto list = p->ObjectList("metrics");
+    ASSERT_TRUE(list.ok());
+    items = *list;
+  }
+  items.reserve(100);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(*items[0].RequiredString("key"), "a");
+  EXPECT_EQ(*items[1].RequiredDouble("value"), 2.0);
+}
+
 TEST(RequestParamsTest, EmptyBodyIsEmptyObject) {
   auto p = RequestParams::FromRequest(Post(""));
   ASSERT_TRUE(p.ok());
