@@ -72,7 +72,6 @@ CREATE TABLE latest_metrics (
   step BIGINT NOT NULL,
   PRIMARY KEY (run_uuid, key)
 ) ${WITHOUT_ROWID};
-CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
 CREATE TABLE params (
   run_uuid TEXT NOT NULL,
   key TEXT NOT NULL,
