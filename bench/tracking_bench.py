@@ -215,7 +215,22 @@ def main():
             results[f"search_{n}_p99_ms"] = plain["p99_ms"]
             results[f"search_{n}_filter_p50_ms"] = filt["p50_ms"]
             results[f"search_{n}_filter_p99_ms"] = filt["p99_ms"]
-            results[f"search_{n}_errors"] = plain["non2xx"] + filt["non2xx"]
+            # Selective filters (~0.5% and ~0.2% of runs match): the first is an equality on
+            # param values, which an index can drive; the second is a metric range, which
+            # probes runs in order until the page is full.
+            senv["FILTER"] = "params.p2 = 'v5' and params.p1 = 'x'"
+            sel_eq = wrk(url, "search.lua", 1, 1, args.duration, senv)
+            senv["FILTER"] = "metrics.m1 > 0.998"
+            sel_range = wrk(url, "search.lua", 1, 1, args.duration, senv)
+            senv["FILTER"] = ""
+            senv["ORDER_BY"] = "metrics.m1 DESC"
+            by_metric = wrk(url, "search.lua", 1, 1, args.duration, senv)
+            del senv["ORDER_BY"]
+            results[f"search_{n}_order_by_metric_p50_ms"] = by_metric["p50_ms"]
+            results[f"search_{n}_selective_eq_p50_ms"] = sel_eq["p50_ms"]
+            results[f"search_{n}_selective_range_p50_ms"] = sel_range["p50_ms"]
+            results[f"search_{n}_errors"] = (plain["non2xx"] + filt["non2xx"] + sel_eq["non2xx"] +
+                                             sel_range["non2xx"] + by_metric["non2xx"])
         results["rss_after_mib"] = round(rss_mib(server.pid), 1)
     finally:
         server.terminate()

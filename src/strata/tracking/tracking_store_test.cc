@@ -569,6 +569,71 @@ TEST_P(TrackingStoreTest, SearchRunsFiltersOrderAndPaging) {
   EXPECT_EQ(store_->SearchRuns(r).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// On SQLite an equality on a param/tag value that matches few runs drives the search from the
+// value index; its results, order and paging must be exactly those of the default plan
+// (which PostgreSQL always uses), including runs of other experiments and deleted runs that
+// share the value.
+TEST_P(TrackingStoreTest, SelectiveEqualityFiltersAgreeWithTheDefaultPlan) {
+  std::string exp = NewExperiment("selective");
+  std::string other = NewExperiment("selective-other");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    std::string id = NewRun(exp, absl::StrCat("s", i), 2000 + i);
+    ASSERT_OK(store_->LogBatch(id, {Metric{"acc", (i * 7 % 40) / 40.0, 1, 0}},
+                               {Param{"model", i % 8 == 0 ? "xgb" : "glm"}},
+                               {Tag{"parent", i < 20 ? "p1" : "p2"}}));
+    ids.push_back(id);
+  }
+  std::string foreign = NewRun(other, "foreign", 9999);
+  ASSERT_OK(store_->LogBatch(foreign, {}, {Param{"model", "xgb"}}, {Tag{"parent", "p1"}}));
+  ASSERT_OK(store_->DeleteRun(ids[8]));
+
+  // s0, s8 (deleted), s16, s24, s32 have model = xgb; newest first.
+  EXPECT_THAT(SearchNames(exp, "params.model = 'xgb'"), ElementsAre("s32", "s24", "s16", "s0"));
+  EXPECT_THAT(SearchNames(exp, "params.model = 'xgb' and tags.parent = 'p1'"),
+              ElementsAre("s16", "s0"));
+  EXPECT_THAT(SearchNames(exp, "tags.parent = 'p2' and params.model = 'xgb'", {"metrics.acc ASC"}),
+              ElementsAre("s24", "s32"));  // acc: s24 = 0.2, s32 = 0.6
+  EXPECT_TRUE(SearchNames(exp, "tags.parent = 'nobody'").empty());
+  EXPECT_TRUE(SearchNames(exp, "params.model = 'XGB'").empty());  // = is case-sensitive
+  // acc: s0 = 0, s16 = 0.8, s24 = 0.2, s32 = 0.6.
+  EXPECT_THAT(SearchNames(exp, "params.model = 'xgb' and metrics.acc > 0.5"),
+              ElementsAre("s32", "s16"));
+
+  // Paging through a driven search.
+  SearchRunsRequest r;
+  r.experiment_ids = {exp};
+  r.filter = "tags.parent = 'p1'";
+  r.max_results = 7;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->SearchRuns(r);
+    ASSERT_OK(page);
+    for (const tracking::Run& run : page->runs) seen.push_back(run.info.run_name);
+    if (page->next_page_token.empty()) break;
+    r.page_token = page->next_page_token;
+  }
+  ASSERT_EQ(seen.size(), 19u);  // s0..s19 without the deleted s8
+  EXPECT_EQ(seen.front(), "s19");
+  EXPECT_EQ(seen.back(), "s0");
+
+  // Deleted runs only, and across experiments.
+  r = SearchRunsRequest();
+  r.experiment_ids = {exp, other};
+  r.filter = "params.model = 'xgb'";
+  r.run_view_type = ViewType::kDeletedOnly;
+  auto deleted = store_->SearchRuns(r);
+  ASSERT_OK(deleted);
+  ASSERT_EQ(deleted->runs.size(), 1u);
+  EXPECT_EQ(deleted->runs[0].info.run_name, "s8");
+  r.run_view_type = ViewType::kAll;
+  auto all = store_->SearchRuns(r);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->runs.size(), 6u);
+  EXPECT_EQ(all->runs[0].info.run_name, "foreign");
+  EXPECT_EQ(all->runs[0].data.params.at(0).value, "xgb");
+}
+
 TEST_P(TrackingStoreTest, LogInputsAndDatasetSearch) {
   std::string exp = NewExperiment("data");
   std::string a = NewRun(exp, "a");

@@ -159,6 +159,32 @@ SqlPart RunFilterSql(const std::vector<FilterTerm>& terms) {
   return out;
 }
 
+std::vector<IndexedTerm> IndexedEqualityTerms(const std::vector<FilterTerm>& terms) {
+  std::vector<IndexedTerm> out;
+  for (const FilterTerm& t : terms) {
+    if (t.op != FilterOp::kEq || t.value_kind != FilterValueKind::kString) continue;
+    if (t.entity == FilterEntity::kParam) out.push_back({"params", &t});
+    if (t.entity == FilterEntity::kTag) out.push_back({"tags", &t});
+  }
+  return out;
+}
+
+SqlPart IndexedTermCountSql(const IndexedTerm& t, int64_t limit) {
+  SqlPart out;
+  out.sql = absl::StrCat("SELECT COUNT(*) FROM (SELECT 1 FROM ", t.table,
+                         " WHERE key = ? AND value = ? LIMIT ?) matches");
+  out.params = {t.term->key, t.term->text, limit};
+  return out;
+}
+
+SqlPart DrivenRunsFromSql(const IndexedTerm& t) {
+  SqlPart out;
+  out.sql = absl::StrCat(" FROM (SELECT run_uuid FROM ", t.table,
+                         " WHERE key = ? AND value = ?) d CROSS JOIN runs r");
+  out.params = {t.term->key, t.term->text};
+  return out;
+}
+
 SqlPart ExperimentFilterSql(const std::vector<FilterTerm>& terms) {
   SqlPart out;
   for (const FilterTerm& t : terms) {
