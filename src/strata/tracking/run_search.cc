@@ -1,8 +1,11 @@
 // TrackingStore::SearchRuns. One indexed query selects the page of runs (LIMIT max_results+1
 // tells whether another page exists): it walks the experiment's runs in the requested order
 // and probes the filter per run, or, when an equality on a param/tag value matches few runs,
-// starts from that value index (see ChooseDriver); metrics/params/tags/inputs are then loaded for just
-// those ids with one IN query per table, so cost follows the page size, not the experiment.
+// starts from that value index (see ChooseDriver). Metrics/params/tags/inputs are then loaded
+// for just those ids with one IN query per table, so cost follows the page size.
+#include <algorithm>
+#include <optional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/base/status_macros.h"
@@ -16,16 +19,19 @@
 namespace strata::tracking {
 namespace {
 
-// A driver term must match at most this many runs: the driven plan reads each match once and
-// sorts them, while the default plan walks the experiment's runs in order and probes each
-// filter until the page is full, which is cheap exactly when matches are common.
-constexpr int64_t kMaxDriverMatches = 5000;
+// Choosing the plan. With N runs matching the most selective indexed term, R runs in scope
+// and a page of P, the driven plan reads and sorts N runs, while the default plan probes
+// about P * R / N runs before its page is full. The driven plan wins when N * N < P * R.
+// Both counts are taken with bounded probes, so choosing costs at most ~kMaxDriverMatches
+// index entries plus kMaxDriverMatches^2 / P scope entries, and only when a driver is plausible.
+constexpr int64_t kMaxDriverMatches = 3000;
 
-// The indexed term with the fewest matches, if it has at most kMaxDriverMatches, else null.
+// The indexed term to drive the search from, or null for the default plan.
 // SQLite only: PostgreSQL's planner turns EXISTS into semi-joins and picks its own order.
 absl::StatusOr<const internal::IndexedTerm*> ChooseDriver(
-    store::Connection& c, const std::vector<internal::IndexedTerm>& indexed) {
-  if (c.backend() != store::Backend::kSqlite) return nullptr;
+    store::Connection& c, const std::vector<internal::IndexedTerm>& indexed,
+    const internal::SqlPart& scope, int64_t page_rows) {
+  if (c.backend() != store::Backend::kSqlite || indexed.empty()) return nullptr;
   const internal::IndexedTerm* best = nullptr;
   int64_t best_count = kMaxDriverMatches + 1;
   for (const internal::IndexedTerm& t : indexed) {
@@ -37,7 +43,17 @@ absl::StatusOr<const internal::IndexedTerm*> ChooseDriver(
       best_count = n;
     }
   }
-  return best;
+  if (best == nullptr) return nullptr;
+  const int64_t break_even = best_count * best_count / std::max<int64_t>(page_rows, 1);
+  if (break_even == 0) return best;
+  internal::SqlPart runs;
+  runs.sql = absl::StrCat("SELECT COUNT(*) FROM (SELECT 1 FROM runs r WHERE ", scope.sql,
+                          " LIMIT ?) in_scope");
+  runs.params = scope.params;
+  runs.params.emplace_back(break_even + 1);
+  ASSIGN_OR_RETURN(std::optional<store::Row> row, c.QueryOne(runs.sql, runs.params));
+  const int64_t in_scope = row ? row->GetInt(0) : 0;
+  return in_scope > break_even ? best : nullptr;
 }
 
 }  // namespace
@@ -65,20 +81,21 @@ absl::StatusOr<RunPage> TrackingStore::SearchRuns(const SearchRunsRequest& reque
   if (exp_ids.empty()) return page;  // MLflow: no experiments, no runs
 
   internal::RunOrderSql order_sql = internal::RunOrderBySql(order);
-  // The WHERE conditions, ORDER BY and LIMIT; the FROM clause depends on the driver choice.
-  internal::SqlPart conditions;
+  // Which runs are in scope (experiments, lifecycle), then the filter, ORDER BY and LIMIT;
+  // the FROM clause depends on the driver choice.
+  internal::SqlPart scope;
   if (exp_ids.size() == 1) {
-    conditions.sql = "r.experiment_id = ?";
+    scope.sql = "r.experiment_id = ?";
   } else {
-    conditions.sql =
-        absl::StrCat("r.experiment_id IN (", internal::Placeholders(exp_ids.size()), ")");
+    scope.sql = absl::StrCat("r.experiment_id IN (", internal::Placeholders(exp_ids.size()), ")");
   }
-  conditions.params.insert(conditions.params.end(), exp_ids.begin(), exp_ids.end());
+  scope.params.insert(scope.params.end(), exp_ids.begin(), exp_ids.end());
   if (request.run_view_type != ViewType::kAll) {
-    conditions.sql += " AND r.lifecycle_stage = ?";
-    conditions.params.emplace_back(std::string(
+    scope.sql += " AND r.lifecycle_stage = ?";
+    scope.params.emplace_back(std::string(
         request.run_view_type == ViewType::kActiveOnly ? kLifecycleActive : kLifecycleDeleted));
   }
+  internal::SqlPart conditions = scope;
   conditions.Append(internal::RunFilterSql(terms));
   absl::StrAppend(&conditions.sql, " ORDER BY ", order_sql.order, " LIMIT ? OFFSET ?");
   conditions.params.emplace_back(request.max_results + 1);
@@ -87,7 +104,8 @@ absl::StatusOr<RunPage> TrackingStore::SearchRuns(const SearchRunsRequest& reque
 
   RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
     page.runs.clear();
-    ASSIGN_OR_RETURN(const internal::IndexedTerm* driver, ChooseDriver(c, indexed));
+    ASSIGN_OR_RETURN(const internal::IndexedTerm* driver,
+                     ChooseDriver(c, indexed, scope, offset + request.max_results + 1));
     internal::SqlPart q;
     q.sql = absl::StrCat("SELECT ", internal::kRunInfoColumns);
     if (driver != nullptr) {
