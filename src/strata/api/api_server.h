@@ -20,7 +20,8 @@ struct ApiServerConfig {
   std::string artifacts_dir;
   std::string host = "127.0.0.1";
   int port = 5000;
-  // Request threads; 0 = four per core (handlers block on the database).
+  // Request threads; 0 = two per core on SQLite, four on PostgreSQL (handlers block on the
+  // database).
   int threads = 0;
   uint64_t max_body_bytes = 64ull << 20;
   int request_timeout_ms = 30000;

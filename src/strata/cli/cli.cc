@@ -67,7 +67,8 @@ int Main(int argc, char** argv) {
                      "Artifact directory; default <home>/artifacts");
   server->add_option("--host", server_config.host)->capture_default_str();
   server->add_option("--port", server_config.port)->capture_default_str();
-  server->add_option("--threads", server_config.threads, "request threads (0 = four per core: handlers block on the database)");
+  server->add_option("--threads", server_config.threads,
+                     "request threads (0 = two per core on SQLite, four on PostgreSQL)");
   server->add_option("--max-body-bytes", server_config.max_body_bytes)->capture_default_str();
   server->add_option("--access-log", server_config.access_log,
                      "Access log path, '-' for stderr, 'off' to disable");
