@@ -119,7 +119,7 @@ Column Column::Take(absl::Span<const int64_t> rows) const {
   ColumnBuilder b(type());
   b.Reserve(static_cast<int64_t>(rows.size()));
   for (int64_t r : rows) {
-    if (IsNull(r)) {
+    if (r < 0 || IsNull(r)) {
       b.AppendNull();
       continue;
     }

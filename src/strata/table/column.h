@@ -51,7 +51,8 @@ class Column {
 
   // Rows [offset, offset + length) of this view, clamped to its bounds. Shares storage.
   Column Slice(int64_t offset, int64_t length) const;
-  // The rows at `rows` (each in [0, size())), in that order, copied into new storage.
+  // The rows at `rows`, in that order, copied into new storage. Each entry is in
+  // [0, size()), or -1 for a null row (the unmatched side of an outer join).
   Column Take(absl::Span<const int64_t> rows) const;
 
   // Whether two views read the same storage (a slice and its parent do).

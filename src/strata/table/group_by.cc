@@ -1,8 +1,6 @@
 #include "strata/table/group_by.h"
 
 #include <cmath>
-#include <cstring>
-#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/table/internal/row_key.h"
 
 namespace strata::table {
 namespace {
@@ -30,45 +29,6 @@ std::string_view OpName(AggregateOp op) {
       return "max";
   }
   return "?";
-}
-
-template <typename T>
-void AppendBytes(const T& v, std::string& out) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-
-// Appends row `r` of `c` to the group key. Each part is tagged so that no two distinct key
-// tuples encode alike: a null byte, then a fixed-width value or a length-prefixed string.
-void AppendKeyPart(const Column& c, int64_t r, std::string& key) {
-  if (c.IsNull(r)) {
-    key.push_back('\0');
-    return;
-  }
-  key.push_back('\1');
-  switch (c.type()) {
-    case DataType::kBool:
-      key.push_back(static_cast<char>(c.Bools()[r]));
-      break;
-    case DataType::kInt64:
-    case DataType::kTimestamp:
-      AppendBytes(c.Int64s()[r], key);
-      break;
-    case DataType::kFloat64: {
-      double v = c.Float64s()[r];
-      if (v == 0.0) v = 0.0;                                   // -0.0 groups with 0.0
-      if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();  // one NaN group
-      AppendBytes(v, key);
-      break;
-    }
-    case DataType::kString: {
-      std::string_view s = c.StringAt(r);
-      AppendBytes(static_cast<uint64_t>(s.size()), key);
-      key.append(s);
-      break;
-    }
-  }
 }
 
 // Per-group state of one aggregate.
@@ -271,7 +231,7 @@ absl::StatusOr<Table> GroupBy(const Table& table, const std::vector<std::string>
   std::string key;  // reused: an allocation only when a new group appears
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     key.clear();
-    for (const Column* c : key_columns) AppendKeyPart(*c, r, key);
+    for (const Column* c : key_columns) internal::AppendRowKey(*c, r, key);
     auto it = group_of_key.find(key);
     int64_t group;
     if (it == group_of_key.end()) {
