@@ -32,7 +32,7 @@ test: build-test fuzz
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(NPROC) --target search_filter_fuzz request_params_fuzz
+	@cmake --build $(FUZZ_DIR) -j $(NPROC) --target search_filter_fuzz request_params_fuzz csv_reader_fuzz
 
 bench: build
 	@bash bench/run.sh $(RELEASE_DIR)/strata

@@ -1,0 +1,143 @@
+#include "strata/io/csv_reader.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace strata::io {
+namespace {
+
+using table::DataType;
+using ::testing::HasSubstr;
+
+std::string Msg(const absl::Status& s) { return std::string(s.message()); }
+
+TEST(CsvReaderTest, InfersTypesAndNulls) {
+  auto t = ReadCsv(
+      "id,price,ok,when,name\n"
+      "1,2.5,true,2024-03-01,ana\n"
+      "2,,FALSE,2024-03-01 12:30:00,\"bo, jr\"\n"
+      "-3,1e3,NA,2024-03-01T12:30:00.25Z,NA\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->schema().ToString(),
+            "id: int64, price: float64, ok: bool, when: timestamp, name: string");
+  ASSERT_EQ(t->num_rows(), 3);
+  EXPECT_EQ(t->column(0).Int64s()[2], -3);
+  EXPECT_TRUE(t->column(1).IsNull(1));
+  EXPECT_EQ(t->column(1).Float64s()[2], 1000.0);
+  EXPECT_EQ(t->column(2).Bools()[1], 0);
+  EXPECT_TRUE(t->column(2).IsNull(2));
+  EXPECT_EQ(t->column(3).Int64s()[0], int64_t{1709251200} * 1000000);
+  EXPECT_EQ(t->column(3).Int64s()[2], (int64_t{1709251200} + 45000) * 1000000 + 250000);
+  EXPECT_EQ(t->column(4).StringAt(1), "bo, jr");
+  EXPECT_TRUE(t->column(4).IsNull(2));
+}
+
+TEST(CsvReaderTest, Rfc4180QuotingAndLineEnds) {
+  auto t = ReadCsv("a,b\r\n\"say \"\"hi\"\"\",\"two\nlines\"\r\n\"\",x\r\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->num_rows(), 2);
+  EXPECT_EQ(t->column(0).StringAt(0), "say \"hi\"");
+  EXPECT_EQ(t->column(1).StringAt(0), "two\nlines");
+  EXPECT_FALSE(t->column(0).IsNull(1));  // quoted "" is an empty string, not null
+  EXPECT_EQ(t->column(0).StringAt(1), "");
+}
+
+TEST(CsvReaderTest, OptionsDelimiterHeaderOverridesAndBom) {
+  CsvOptions o;
+  o.delimiter = ';';
+  o.header = false;
+  o.column_types["column0"] = DataType::kString;
+  auto t = ReadCsv("\xEF\xBB\xBF" "007;1.5\n010;2\n\n", o);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->schema().ToString(), "column0: string, column1: float64");
+  EXPECT_EQ(t->column(0).StringAt(0), "007");  // kept as text, leading zeros intact
+  EXPECT_EQ(t->num_rows(), 2);                 // the blank line is not a row
+
+  o.column_types.clear();
+  o.column_types["nope"] = DataType::kInt64;
+  EXPECT_EQ(ReadCsv("1;2\n", o).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(CsvReaderTest, ErrorsNameLineAndColumn) {
+  auto ragged = ReadCsv("a,b\n1,2\n3\n");
+  EXPECT_EQ(ragged.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Msg(ragged.status()), HasSubstr("line 3: expected 2 fields, found 1"));
+
+  auto unterminated = ReadCsv("a\n\"x\n\ny\n");
+  EXPECT_THAT(Msg(unterminated.status()), HasSubstr("line 2: unterminated quoted field"));
+
+  auto stray = ReadCsv("a\nx\"y\n");
+  EXPECT_THAT(Msg(stray.status()), HasSubstr("line 2: quote inside an unquoted field"));
+
+  auto after_quote = ReadCsv("a\n\"x\"y\n");
+  EXPECT_THAT(Msg(after_quote.status()), HasSubstr("after a closing quote"));
+
+  auto utf8 = ReadCsv("name\nok\n\"multi\nline\"\nbad\xff\n");
+  EXPECT_THAT(Msg(utf8.status()), HasSubstr("line 5: column 'name': invalid UTF-8 at byte 3"));
+
+  CsvOptions o;
+  o.column_types["n"] = DataType::kInt64;
+  auto typed = ReadCsv("n\n1\n2.5\n", o);
+  EXPECT_THAT(Msg(typed.status()), HasSubstr("line 3: column 'n': '2.5' is not int64"));
+
+  auto dup = ReadCsv("a,a\n1,2\n");
+  EXPECT_THAT(Msg(dup.status()), HasSubstr("names column 'a' twice"));
+}
+
+TEST(CsvReaderTest, EdgeShapes) {
+  auto empty = ReadCsv("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->num_columns(), 0);
+  auto header_only = ReadCsv("a,b\n");
+  ASSERT_TRUE(header_only.ok());
+  EXPECT_EQ(header_only->num_rows(), 0);
+  EXPECT_EQ(header_only->schema().ToString(), "a: string, b: string");
+  auto no_newline = ReadCsv("a\n1");
+  ASSERT_TRUE(no_newline.ok());
+  EXPECT_EQ(no_newline->column(0).Int64s()[0], 1);
+  auto all_null = ReadCsv("a\nNA\n\n");  // the blank line is skipped, NA is null
+  ASSERT_TRUE(all_null.ok());
+  EXPECT_EQ(all_null->schema().field(0).type, DataType::kString);
+  // An int64 that overflows is not int64; it still reads, as float64.
+  auto big = ReadCsv("a\n99999999999999999999\n");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->schema().field(0).type, DataType::kFloat64);
+}
+
+TEST(CsvReaderTest, Timestamps) {
+  int64_t us = 0;
+  EXPECT_TRUE(ParseTimestampMicros("1970-01-01", &us));
+  EXPECT_EQ(us, 0);
+  EXPECT_TRUE(ParseTimestampMicros("2000-02-29T00:00:00+01:00", &us));
+  EXPECT_EQ(us, (int64_t{951782400} - 3600) * 1000000);
+  EXPECT_TRUE(ParseTimestampMicros("1969-12-31 23:59", &us));
+  EXPECT_EQ(us, int64_t{-60} * 1000000);
+  for (const char* bad : {"2023-02-29", "2024-13-01", "2024-01-01X", "2024-01-01 25:00",
+                          "2024-1-01", "2024-01-01T10:00:00.", "2024-01-01T10:00+0100"}) {
+    EXPECT_FALSE(ParseTimestampMicros(bad, &us)) << bad;
+  }
+}
+
+TEST(CsvReaderTest, ReadsFilesAndNamesThePath) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("strata_csv_" + std::to_string(getpid()))).string();
+  {
+    std::ofstream f(path);
+    f << "x\n1\noops,2\n";
+  }
+  auto t = ReadCsvFile(path);
+  EXPECT_THAT(Msg(t.status()), HasSubstr(path + ": line 3"));
+  std::remove(path.c_str());
+  EXPECT_EQ(ReadCsvFile(path).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace strata::io
