@@ -10,6 +10,7 @@
 #include "strata/api/api_server.h"
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
+#include "strata/cli/internal/data_commands.h"
 #include "strata/cli/internal/tracking_commands.h"
 
 namespace strata::cli {
@@ -76,6 +77,7 @@ int Main(int argc, char** argv) {
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   TrackingCommands tracking_commands(app);
+  DataCommands data_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -87,6 +89,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (server->parsed()) return RunServer(server_config);
+  const int data_exit = data_commands.Run();
+  if (data_exit >= 0) return data_exit;
   return tracking_commands.Run();
 }
 

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -384,6 +385,39 @@ bool ParseTimestampMicros(std::string_view s, int64_t* micros) {
   }
   *micros = us;
   return true;
+}
+
+std::string FormatTimestampMicros(int64_t micros) {
+  constexpr int64_t kPerDay = int64_t{86400} * 1000000;
+  int64_t days = micros / kPerDay;
+  int64_t rest = micros % kPerDay;
+  if (rest < 0) {
+    rest += kPerDay;
+    --days;
+  }
+  // Civil date from days since 1970-01-01 (the inverse of DaysFromCivil).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2);
+  const int64_t secs = rest / 1000000;
+  const int64_t frac = rest % 1000000;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld %02lld:%02lld:%02lld",
+                        static_cast<long long>(y), static_cast<long long>(m),
+                        static_cast<long long>(d), static_cast<long long>(secs / 3600),
+                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  std::string out(buf, static_cast<size_t>(n));
+  if (frac != 0) {
+    std::snprintf(buf, sizeof(buf), ".%06lld", static_cast<long long>(frac));
+    out += buf;
+  }
+  return out;
 }
 
 absl::StatusOr<table::Table> ReadCsv(std::string_view data, const CsvOptions& options) {

@@ -46,6 +46,10 @@ absl::StatusOr<table::Table> ReadCsvFile(const std::string& path, const CsvOptio
 // Parses an ISO 8601 date or date-time as above into microseconds since the epoch (UTC).
 bool ParseTimestampMicros(std::string_view text, int64_t* micros);
 
+// "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) for microseconds since the epoch; the inverse of
+// ParseTimestampMicros for its UTC forms.
+std::string FormatTimestampMicros(int64_t micros);
+
 }  // namespace strata::io
 
 #endif  // STRATA_IO_CSV_READER_H_

@@ -126,6 +126,20 @@ TEST(CsvReaderTest, Timestamps) {
   }
 }
 
+TEST(CsvReaderTest, FormatsTimestampsBack) {
+  for (const char* text : {"1970-01-01 00:00:00", "2000-02-29 23:59:59.000001",
+                           "1969-07-20 20:17:40", "0001-01-01 00:00:00", "9999-12-31 12:00:00.5"}) {
+    int64_t us = 0;
+    ASSERT_TRUE(ParseTimestampMicros(text, &us)) << text;
+    std::string back = FormatTimestampMicros(us);
+    int64_t again = 0;
+    ASSERT_TRUE(ParseTimestampMicros(back, &again)) << back;
+    EXPECT_EQ(again, us) << text << " -> " << back;
+  }
+  EXPECT_EQ(FormatTimestampMicros(0), "1970-01-01 00:00:00");
+  EXPECT_EQ(FormatTimestampMicros(-1), "1969-12-31 23:59:59.999999");
+}
+
 TEST(CsvReaderTest, ReadsFilesAndNamesThePath) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("strata_csv_" + std::to_string(getpid()))).string();
