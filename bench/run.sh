@@ -6,3 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 /usr/bin/python3 "$root/bench/tracking_bench.py" --strata "$bin" --backend sqlite
 eval "$(bash "$root/scripts/test-services.sh" start)"
 /usr/bin/python3 "$root/bench/tracking_bench.py" --strata "$bin" --backend postgresql
+bash "$root/bench/install-peers.sh"
+/usr/bin/python3 "$root/bench/csv_bench.py" --strata "$bin"
