@@ -1,12 +1,11 @@
 #include "strata/io/csv_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -32,7 +31,8 @@ struct Cell {
 struct ParsedCsv {
   std::vector<std::string> names;
   size_t columns = 0;
-  std::vector<Cell> cells;        // row-major, `columns` per row
+  std::vector<std::string_view> cells;  // row-major, `columns` per row
+  std::vector<uint8_t> is_null;         // per cell: an unquoted null token
   std::vector<int64_t> row_lines; // first physical line of each data row
   std::vector<std::unique_ptr<std::string>> unescaped;  // owns cells' text where needed
 };
@@ -80,9 +80,30 @@ size_t InvalidUtf8At(std::string_view s) {
   return std::string_view::npos;
 }
 
-// Splits `data` into rows of cells. Tracks physical line numbers for messages.
+// Tells null tokens apart, first by length: most cells are longer than every token.
+class NullTokens {
+ public:
+  explicit NullTokens(const std::vector<std::string>& tokens) : tokens_(tokens) {
+    for (const std::string& t : tokens_) max_len_ = std::max(max_len_, t.size());
+  }
+  bool Matches(const Cell& c) const {
+    if (c.quoted || c.text.size() > max_len_) return false;
+    for (const std::string& t : tokens_) {
+      if (c.text == t) return true;
+    }
+    return false;
+  }
+
+ private:
+  const std::vector<std::string>& tokens_;
+  size_t max_len_ = 0;
+};
+
+// Splits `data` into rows of cells and marks the null tokens once, so that type inference
+// and building test a byte. Tracks physical line numbers for messages.
 absl::StatusOr<ParsedCsv> Tokenize(std::string_view data, const CsvOptions& options) {
   ParsedCsv out;
+  const NullTokens nulls(options.null_tokens);
   const char delim = options.delimiter;
   size_t pos = 0;
   int64_t line = 1;
@@ -177,7 +198,10 @@ absl::StatusOr<ParsedCsv> Tokenize(std::string_view data, const CsvOptions& opti
       return LineError(row_line, absl::StrCat("expected ", out.columns, " fields, found ",
                                               row.size()));
     }
-    out.cells.insert(out.cells.end(), row.begin(), row.end());
+    for (const Cell& c : row) {
+      out.cells.push_back(c.text);
+      out.is_null.push_back(nulls.Matches(c) ? 1 : 0);
+    }
     out.row_lines.push_back(row_line);
   }
   return out;
@@ -228,56 +252,18 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-bool IsNullToken(const Cell& c, const CsvOptions& options) {
-  if (c.quoted) return false;
-  for (const std::string& t : options.null_tokens) {
-    if (c.text == t) return true;
-  }
-  return false;
-}
-
-// Whether every non-null cell of column `col` parses as `type`.
-bool AllParse(const ParsedCsv& p, size_t col, DataType type, const CsvOptions& options) {
-  const size_t rows = p.row_lines.size();
-  bool any = false;
-  for (size_t r = 0; r < rows; ++r) {
-    const Cell& c = p.cells[r * p.columns + col];
-    if (IsNullToken(c, options)) continue;
-    any = true;
-    int64_t i;
-    double d;
-    bool b;
-    bool ok = false;
-    switch (type) {
-      case DataType::kInt64:
-        ok = ParseInt64(c.text, &i);
-        break;
-      case DataType::kFloat64:
-        ok = ParseFloat64(c.text, &d);
-        break;
-      case DataType::kBool:
-        ok = ParseBool(c.text, &b);
-        break;
-      case DataType::kTimestamp:
-        ok = ParseTimestampMicros(c.text, &i);
-        break;
-      case DataType::kString:
-        ok = true;
-        break;
-    }
-    if (!ok) return false;
-  }
-  return any;
-}
-
+// Builds column `col` as `type`. When `inferring`, a value that does not parse returns
+// FAILED_PRECONDITION at once (the caller tries the next type), as does a column of nulls
+// only; otherwise it is the error the caller reports.
 absl::StatusOr<Column> BuildColumn(const ParsedCsv& p, size_t col, DataType type,
-                                   const CsvOptions& options) {
+                                   bool inferring) {
   const size_t rows = p.row_lines.size();
   ColumnBuilder b(type);
   b.Reserve(static_cast<int64_t>(rows));
   for (size_t r = 0; r < rows; ++r) {
-    const Cell& c = p.cells[r * p.columns + col];
-    if (IsNullToken(c, options)) {
+    const size_t cell = r * p.columns + col;
+    const std::string_view text = p.cells[cell];
+    if (p.is_null[cell]) {
       b.AppendNull();
       continue;
     }
@@ -287,38 +273,44 @@ absl::StatusOr<Column> BuildColumn(const ParsedCsv& p, size_t col, DataType type
     bool ok = true;
     switch (type) {
       case DataType::kInt64:
-        ok = ParseInt64(c.text, &i);
+        ok = ParseInt64(text, &i);
         if (ok) b.AppendInt64(i);
         break;
       case DataType::kFloat64:
-        ok = ParseFloat64(c.text, &d);
+        ok = ParseFloat64(text, &d);
         if (ok) b.AppendFloat64(d);
         break;
       case DataType::kBool:
-        ok = ParseBool(c.text, &v);
+        ok = ParseBool(text, &v);
         if (ok) b.AppendBool(v);
         break;
       case DataType::kTimestamp:
-        ok = ParseTimestampMicros(c.text, &i);
+        ok = ParseTimestampMicros(text, &i);
         if (ok) b.AppendInt64(i);
         break;
       case DataType::kString: {
-        const size_t bad = InvalidUtf8At(c.text);
+        const size_t bad = InvalidUtf8At(text);
         if (bad != std::string_view::npos) {
           return LineError(p.row_lines[r], absl::StrCat("column '", p.names[col],
                                                         "': invalid UTF-8 at byte ", bad,
                                                         " of the field"));
         }
-        b.AppendString(c.text);
+        b.AppendString(text);
         break;
       }
     }
     if (!ok) {
-      std::string shown(c.text.substr(0, 40));
+      if (inferring) return absl::FailedPreconditionError("does not parse");
+      std::string shown(text.substr(0, 40));
       return LineError(p.row_lines[r],
                        absl::StrCat("column '", p.names[col], "': '", shown, "' is not ",
                                     AsAbsl(table::DataTypeName(type))));
     }
+  }
+  if (inferring && type != DataType::kString) {
+    Column done = b.Finish();
+    if (done.null_count() == done.size()) return absl::FailedPreconditionError("only nulls");
+    return done;
   }
   return b.Finish();
 }
@@ -433,37 +425,52 @@ absl::StatusOr<table::Table> ReadCsv(std::string_view data, const CsvOptions& op
   std::vector<table::Field> fields;
   std::vector<Column> columns;
   for (size_t col = 0; col < parsed.columns; ++col) {
-    DataType type = DataType::kString;
     auto it = options.column_types.find(parsed.names[col]);
+    std::optional<Column> column;
+    DataType type = DataType::kString;
     if (it != options.column_types.end()) {
       type = it->second;
+      ASSIGN_OR_RETURN(column, BuildColumn(parsed, col, type, /*inferring=*/false));
     } else {
-      for (DataType candidate :
-           {DataType::kInt64, DataType::kFloat64, DataType::kBool, DataType::kTimestamp}) {
-        if (AllParse(parsed, col, candidate, options)) {
+      // The first type every non-null cell parses as; building is the test.
+      for (DataType candidate : {DataType::kInt64, DataType::kFloat64, DataType::kBool,
+                                 DataType::kTimestamp, DataType::kString}) {
+        absl::StatusOr<Column> c =
+            BuildColumn(parsed, col, candidate, candidate != DataType::kString);
+        if (c.ok()) {
           type = candidate;
+          column = std::move(*c);
           break;
         }
+        if (c.status().code() != absl::StatusCode::kFailedPrecondition) return c.status();
       }
     }
-    ASSIGN_OR_RETURN(Column c, BuildColumn(parsed, col, type, options));
     fields.push_back(table::Field{parsed.names[col], type});
-    columns.push_back(std::move(c));
+    columns.push_back(std::move(*column));
   }
   return table::Table::Make(table::Schema(std::move(fields)), std::move(columns));
 }
 
 absl::StatusOr<table::Table> ReadCsvFile(const std::string& path, const CsvOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
     const int err = errno;
     std::string why = std::strerror(err);
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
     return absl::UnavailableError(absl::StrCat(path, ": ", why));
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  absl::StatusOr<table::Table> t = ReadCsv(buf.str(), options);
+  std::string data;
+  char chunk[1 << 16];
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fseek(f, 0, SEEK_SET);
+  if (size > 0) data.reserve(static_cast<size_t>(size));
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) data.append(chunk, n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return absl::UnavailableError(absl::StrCat(path, ": read error"));
+  absl::StatusOr<table::Table> t = ReadCsv(data, options);
   if (!t.ok()) {
     return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
   }
