@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "strata/base/clock.h"
-#include "strata/io/csv_reader.h"
+#include "strata/io/read_table.h"
 #include "strata/table/table.h"
 
 namespace strata::cli {
@@ -47,11 +47,11 @@ std::string CellText(const table::Column& c, int64_t r) {
 
 DataCommands::DataCommands(CLI::App& app) {
   data_ = app.add_subcommand("data", "Inspect and convert data files");
-  show_ = data_->add_subcommand("show", "Print a CSV file's schema and first rows");
-  show_->add_option("path", path_, "CSV file")->required();
+  show_ = data_->add_subcommand("show", "Print a data file's schema and first rows");
+  show_->add_option("path", path_, "Data file (.csv, .tsv)")->required();
   show_->add_option("--rows", rows_, "Rows to print")->capture_default_str();
   show_->add_flag("--schema", schema_only_, "Print only the schema and the row count");
-  show_->add_option("--delimiter", delimiter_, "Field delimiter (one character)")
+  show_->add_option("--delimiter", delimiter_, "CSV field delimiter (one character)")
       ->capture_default_str();
 }
 
@@ -72,7 +72,7 @@ int DataCommands::Show() {
   io::CsvOptions options;
   options.delimiter = delimiter_[0];
   const int64_t start = MonotonicMicros();
-  absl::StatusOr<table::Table> t = io::ReadCsvFile(path_, options);
+  absl::StatusOr<table::Table> t = io::ReadTable(path_, options);
   const int64_t elapsed = MonotonicMicros() - start;
   if (!t.ok()) {
     std::fprintf(stderr, "strata data show: %s\n", std::string(t.status().message()).c_str());
