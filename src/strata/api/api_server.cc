@@ -93,14 +93,14 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
   // place in the group commit) and context switches cost more than they hide: two per core
   // measured best (8 log-metric connections, 2 cores: 15k/s with 2 threads, 21.5k with 4,
   // 19.5k with 8). PostgreSQL waits are network round trips and fsyncs: four per core.
-  const bool postgres = !absl::StartsWith(store_uri, "sqlite:");
-  const int threads =
-      config.threads > 0
-          ? config.threads
-          : (postgres ? 4 : 2) * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Pools grow on demand, so size them for the larger thread count before the backend is known.
   store::DatabaseOptions db_options;
-  db_options.max_connections = std::max(db_options.max_connections, threads);
+  db_options.max_connections =
+      std::max(db_options.max_connections, config.threads > 0 ? config.threads : 4 * cores);
   ASSIGN_OR_RETURN(server->db_, store::Database::Open(store_uri, db_options));
+  const bool postgres = server->db_->backend() == store::Backend::kPostgres;
+  const int threads = config.threads > 0 ? config.threads : (postgres ? 4 : 2) * cores;
   tracking::TrackingOptions tracking_options;
   tracking_options.default_artifact_root = "mlflow-artifacts:";
   ASSIGN_OR_RETURN(server->tracking_,

@@ -310,17 +310,8 @@ void Connection::WriteResponse(bool close) {
   if (!response_.file_path.empty()) {
     // HEAD for a file: the size without the bytes. A missing file was turned into a 404 above
     // for GET; for HEAD report it here.
-    beast::error_code ec;
     bhttp::file_body::value_type file;
-    file.open(response_.file_path.c_str(), beast::file_mode::scan, ec);
-    if (ec) {
-      response_ = Response();
-      ctx_.options.error_responder(404, "file not found", response_);
-      response_.status = 404;
-      content_length = response_.body.size();
-    } else {
-      content_length = file.size();
-    }
+    content_length = OpenResponseFile(file) ? file.size() : response_.body.size();
   }
 
   head_.clear();
@@ -355,16 +346,19 @@ void Connection::WriteResponse(bool close) {
                    beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), close));
 }
 
-bool Connection::StartFileResponse(bool close) {
+bool Connection::OpenResponseFile(bhttp::file_body::value_type& file) {
   beast::error_code ec;
-  bhttp::file_body::value_type file;
   file.open(response_.file_path.c_str(), beast::file_mode::scan, ec);
-  if (ec) {
-    response_ = Response();
-    ctx_.options.error_responder(404, "file not found", response_);
-    response_.status = 404;
-    return false;  // the caller writes the error body
-  }
+  if (!ec) return true;
+  response_ = Response();
+  ctx_.options.error_responder(404, "file not found", response_);
+  response_.status = 404;
+  return false;
+}
+
+bool Connection::StartFileResponse(bool close) {
+  bhttp::file_body::value_type file;
+  if (!OpenResponseFile(file)) return false;  // the caller writes the error body
   bytes_sent_ = file.size();
   file_response_.emplace(static_cast<bhttp::status>(response_.status), 11);
   auto& res = *file_response_;

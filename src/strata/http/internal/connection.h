@@ -72,6 +72,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Dispatch();
   void SendError(int status, std::string_view message, bool close);
   void WriteResponse(bool close);
+  // Opens response_.file_path; when it cannot be opened, turns response_ into the 404 error
+  // and returns false.
+  bool OpenResponseFile(boost::beast::http::file_body::value_type& file);
   bool StartFileResponse(bool close);
   void WriteFileChunk(bool close);
   void OnWrite(bool close, ErrorCode ec, size_t bytes);

@@ -32,6 +32,16 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(std::string_view uri,
 // $tag$...$tag$ strings, -- and /* */ comments alone. Sets *count to the number rewritten.
 std::string RewritePlaceholders(std::string_view sql, int* count);
 
+// Both backends keep at most this many prepared statements per connection: dynamic SQL (IN
+// lists of varying length) must not grow a cache without bound.
+inline constexpr size_t kMaxCachedStatements = 256;
+
+// `sql` cut to 200 characters for error messages.
+std::string AbbreviateSql(std::string_view sql);
+
+// Sleeps a random 0.2x-1x of min(max_ms, 2^attempt) milliseconds before a retry.
+void SleepBackoff(int attempt, int max_ms);
+
 }  // namespace strata::store::internal
 
 #endif  // STRATA_STORE_INTERNAL_BACKENDS_H_

@@ -30,25 +30,11 @@
 namespace strata::store::internal {
 namespace {
 
-constexpr size_t kMaxCachedStatements = 256;
 // Serialization failures and deadlocks are retried this often (and within lock_timeout_ms).
 constexpr int kMaxTransactionAttempts = 20;
 // Type OIDs from pg_type.dat; stable across PostgreSQL versions.
 constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700,
               kFloat8Oid = 701, kNumericOid = 1700;
-
-std::string Abbreviate(std::string_view sql) {
-  constexpr size_t kMax = 200;
-  if (sql.size() <= kMax) return std::string(sql);
-  return absl::StrCat(AsAbsl(sql.substr(0, kMax)), "...");
-}
-
-void SleepBackoff(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int cap_ms = std::min(100, 1 << std::min(attempt, 7));
-  std::this_thread::sleep_for(std::chrono::microseconds(
-      std::uniform_int_distribution<int>(cap_ms * 200, cap_ms * 1000)(rng)));
-}
 
 std::string FormatDouble(double d) {
   if (std::isnan(d)) return "NaN";
@@ -166,7 +152,7 @@ class PgConnection final : public ScriptConnection {
     if (p->nparams != static_cast<int>(params.size())) {
       return absl::InvalidArgumentError(absl::StrCat("postgres: statement has ", p->nparams,
                                                      " placeholders but ", params.size(),
-                                                     " values were bound: ", Abbreviate(sql)));
+                                                     " values were bound: ", AbbreviateSql(sql)));
     }
     std::vector<std::string> storage(params.size());
     std::vector<const char*> values(params.size(), nullptr);
@@ -221,7 +207,7 @@ class PgConnection final : public ScriptConnection {
     std::string text = res != nullptr ? PQresultErrorMessage(res) : "";
     if (text.empty()) text = PQerrorMessage(conn_);
     std::string msg = absl::StrCat("postgres: ", absl::StripTrailingAsciiWhitespace(text),
-                                   " in: ", Abbreviate(sql));
+                                   " in: ", AbbreviateSql(sql));
     if (Broken()) return absl::UnavailableError(msg);
     const char* state_c = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     const std::string state = state_c != nullptr ? state_c : "";
@@ -318,7 +304,7 @@ class PgDatabase final : public Database {
       if (!retry || attempt + 1 >= kMaxTransactionAttempts || MonotonicMicros() >= deadline) {
         return s;
       }
-      SleepBackoff(attempt);
+      SleepBackoff(attempt, 100);
     }
   }
 

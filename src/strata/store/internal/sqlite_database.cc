@@ -26,22 +26,6 @@
 namespace strata::store::internal {
 namespace {
 
-// Dynamic SQL (IN lists of varying length) must not grow a cache without bound.
-constexpr size_t kMaxCachedStatements = 256;
-
-std::string Abbreviate(std::string_view sql) {
-  constexpr size_t kMax = 200;
-  if (sql.size() <= kMax) return std::string(sql);
-  return absl::StrCat(AsAbsl(sql.substr(0, kMax)), "...");
-}
-
-void SleepBackoff(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int cap_ms = std::min(50, 1 << std::min(attempt, 6));
-  std::this_thread::sleep_for(std::chrono::microseconds(
-      std::uniform_int_distribution<int>(cap_ms * 200, cap_ms * 1000)(rng)));
-}
-
 // One sqlite3 handle and its statement cache. Used by one thread at a time (the owner's
 // mutexes guarantee it), so it is opened with SQLITE_OPEN_NOMUTEX.
 class SqliteConnection final : public ScriptConnection {
@@ -165,7 +149,7 @@ class SqliteConnection final : public ScriptConnection {
     if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
       sqlite3_finalize(stmt);
       return absl::InvalidArgumentError(
-          absl::StrCat("sqlite: one statement per call expected: ", Abbreviate(sql)));
+          absl::StrCat("sqlite: one statement per call expected: ", AbbreviateSql(sql)));
     }
     if (cache_.size() >= kMaxCachedStatements) ClearCache();
     cache_.emplace(std::string(sql), stmt);
@@ -176,7 +160,7 @@ class SqliteConnection final : public ScriptConnection {
     if (sqlite3_bind_parameter_count(stmt) != static_cast<int>(params.size())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "sqlite: statement has ", sqlite3_bind_parameter_count(stmt), " placeholders but ",
-          params.size(), " values were bound: ", Abbreviate(sql)));
+          params.size(), " values were bound: ", AbbreviateSql(sql)));
     }
     for (size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i) + 1;
@@ -222,7 +206,7 @@ class SqliteConnection final : public ScriptConnection {
       busy_ = true;
       return absl::UnavailableError("sqlite: lock conflict with another connection");
     }
-    std::string msg = absl::StrCat("sqlite: ", sqlite3_errmsg(db_), " in: ", Abbreviate(sql));
+    std::string msg = absl::StrCat("sqlite: ", sqlite3_errmsg(db_), " in: ", AbbreviateSql(sql));
     switch (primary) {
       case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -350,7 +334,7 @@ class SqliteDatabase final : public Database {
       }
       if (s.ok() || !conn.TakeBusy()) return s;
       if (MonotonicMicros() >= deadline) return LockTimeout();
-      SleepBackoff(attempt);
+      SleepBackoff(attempt, 50);
     }
   }
 
@@ -415,7 +399,7 @@ class SqliteDatabase final : public Database {
         for (PendingWrite* w : group) w->status = LockTimeout();
         return;
       }
-      SleepBackoff(attempt);
+      SleepBackoff(attempt, 50);
     }
   }
 
