@@ -4,6 +4,8 @@ NPROC := $(shell nproc)
 RELEASE_DIR := build/release
 TEST_DIR := build/asan
 FUZZ_DIR := build/fuzz
+# One libFuzzer target per fuzz/*_fuzz.cc.
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/*_fuzz.cc)))
 
 .PHONY: demo test deps build build-test fuzz bench clean
 
@@ -32,7 +34,7 @@ test: build-test fuzz
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(NPROC) --target search_filter_fuzz request_params_fuzz csv_reader_fuzz
+	@cmake --build $(FUZZ_DIR) -j $(NPROC) --target $(FUZZ_TARGETS)
 
 bench: build
 	@bash bench/run.sh $(RELEASE_DIR)/strata

@@ -11,7 +11,9 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
   redis-server libhiredis-dev liblmdb-dev
   libssl-dev zlib1g-dev libzstd-dev libsnappy-dev libxxhash-dev
+  libbrotli-dev liblz4-dev libgit2-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-requests wrk curl procps nginx-light
 )
@@ -52,7 +54,7 @@ fi
 
 # npm packages pinned by each package-lock.json; installed once, offline afterwards.
 root=$(cd "$(dirname "$0")/.." && pwd)
-for dir in tests/mlflow_js_client; do
+for dir in tests/mlflow_js_client tests/duckdb_peer; do
   if [ ! -d "$root/$dir/node_modules" ] || [ "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules" ]; then
     echo "install-deps: npm ci in $dir"
     (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error)

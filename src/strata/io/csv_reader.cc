@@ -288,7 +288,8 @@ absl::StatusOr<Column> BuildColumn(const ParsedCsv& p, size_t col, DataType type
         ok = ParseTimestampMicros(text, &i);
         if (ok) b.AppendInt64(i);
         break;
-      case DataType::kString: {
+      case DataType::kString:
+      case DataType::kCategory: {
         const size_t bad = InvalidUtf8At(text);
         if (bad != std::string_view::npos) {
           return LineError(p.row_lines[r], absl::StrCat("column '", p.names[col],

@@ -6,19 +6,15 @@
 #include <utility>
 
 #include "absl/base/optimization.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "strata/base/strings.h"
 
 namespace strata::table {
 namespace internal {
 
-struct ColumnStorage {
-  DataType type = DataType::kInt64;
-  int64_t rows = 0;
-  std::vector<int64_t> ints;      // kInt64, kTimestamp
-  std::vector<double> doubles;    // kFloat64
-  std::vector<uint8_t> bools;     // kBool, one byte per row
-  std::vector<int64_t> offsets;   // kString: rows + 1 entries, offsets[0] = 0
-  std::string bytes;              // kString
-  std::vector<uint64_t> validity; // one bit per row, 1 = present; empty = no nulls
+struct ColumnStorage : ColumnBuffers {
   int64_t null_count = 0;
 };
 
@@ -66,6 +62,8 @@ std::string_view DataTypeName(DataType type) {
       return "string";
     case DataType::kTimestamp:
       return "timestamp";
+    case DataType::kCategory:
+      return "category";
   }
   return "unknown";
 }
@@ -103,10 +101,176 @@ absl::Span<const uint8_t> Column::Bools() const {
 }
 
 std::string_view Column::StringAt(int64_t row) const {
+  if (type() == DataType::kCategory) return DictionaryAt(storage_->codes[offset_ + row]);
   if (ABSL_PREDICT_FALSE(type() != DataType::kString)) TypeMismatch();
   const int64_t begin = storage_->offsets[offset_ + row];
   const int64_t end = storage_->offsets[offset_ + row + 1];
   return std::string_view(storage_->bytes).substr(begin, end - begin);
+}
+
+absl::Span<const int32_t> Column::CategoryCodes() const {
+  if (ABSL_PREDICT_FALSE(type() != DataType::kCategory)) TypeMismatch();
+  return absl::MakeConstSpan(storage_->codes).subspan(offset_, length_);
+}
+
+int32_t Column::DictionarySize() const {
+  if (ABSL_PREDICT_FALSE(type() != DataType::kCategory)) TypeMismatch();
+  return static_cast<int32_t>(storage_->offsets.size() - 1);
+}
+
+std::string_view Column::DictionaryAt(int32_t code) const {
+  if (ABSL_PREDICT_FALSE(type() != DataType::kCategory)) TypeMismatch();
+  const int64_t begin = storage_->offsets[code];
+  const int64_t end = storage_->offsets[code + 1];
+  return std::string_view(storage_->bytes).substr(begin, end - begin);
+}
+
+absl::StatusOr<Column> Column::FromBuffers(ColumnBuffers buffers) {
+  const int64_t rows = buffers.rows;
+  if (rows < 0) return absl::InvalidArgumentError("column buffers: negative row count");
+  const auto n = static_cast<size_t>(rows);
+  auto size_error = [&](std::string_view what, size_t got) {
+    return absl::InvalidArgumentError(absl::StrCat("column buffers (", AsAbsl(DataTypeName(buffers.type)),
+                                                   "): ", AsAbsl(what), " has ", got, " entries for ",
+                                                   rows, " rows"));
+  };
+  auto check_offsets = [&](size_t entries) -> absl::Status {
+    const std::vector<int64_t>& o = buffers.offsets;
+    if (o.size() != entries + 1) return size_error("offsets", o.size());
+    if (o[0] != 0 || o.back() != static_cast<int64_t>(buffers.bytes.size())) {
+      return absl::InvalidArgumentError("column buffers: offsets do not span the bytes");
+    }
+    for (size_t i = 1; i < o.size(); ++i) {
+      if (o[i] < o[i - 1]) {
+        return absl::InvalidArgumentError(absl::StrCat("column buffers: offset ", i, " decreases"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  switch (buffers.type) {
+    case DataType::kBool:
+      if (buffers.bools.size() != n) return size_error("bools", buffers.bools.size());
+      break;
+    case DataType::kInt64:
+    case DataType::kTimestamp:
+      if (buffers.ints.size() != n) return size_error("ints", buffers.ints.size());
+      break;
+    case DataType::kFloat64:
+      if (buffers.doubles.size() != n) return size_error("doubles", buffers.doubles.size());
+      break;
+    case DataType::kString:
+      if (absl::Status s = check_offsets(n); !s.ok()) return s;
+      break;
+    case DataType::kCategory: {
+      if (buffers.offsets.empty()) buffers.offsets.push_back(0);
+      if (absl::Status s = check_offsets(buffers.offsets.size() - 1); !s.ok()) return s;
+      if (buffers.codes.size() != n) return size_error("codes", buffers.codes.size());
+      const auto dict = static_cast<int32_t>(buffers.offsets.size() - 1);
+      for (size_t i = 0; i < n; ++i) {
+        if (buffers.codes[i] < 0 || buffers.codes[i] >= dict) {
+          const bool present = buffers.validity.empty() ||
+                               ((buffers.validity[i >> 6] >> (i & 63)) & 1) != 0;
+          if (present) {
+            return absl::InvalidArgumentError(absl::StrCat("column buffers: code ", buffers.codes[i],
+                                                           " at row ", i, " outside dictionary of ",
+                                                           dict));
+          }
+          buffers.codes[i] = 0;  // a null slot may hold any code; keep StringAt in bounds
+        }
+      }
+      break;
+    }
+  }
+  if (!buffers.validity.empty() && buffers.validity.size() != (n + 63) / 64) {
+    return size_error("validity words", buffers.validity.size());
+  }
+  auto storage = std::make_shared<ColumnStorage>();
+  static_cast<ColumnBuffers&>(*storage) = std::move(buffers);
+  if (storage->type == DataType::kCategory && storage->offsets.size() == 1 && rows > 0) {
+    // Every row is null and the dictionary is empty: give null slots one entry to point at.
+    storage->offsets.push_back(0);
+    std::fill(storage->codes.begin(), storage->codes.end(), 0);
+  }
+  if (!storage->validity.empty()) {
+    storage->null_count = rows - CountSetBits(storage->validity, 0, rows);
+  }
+  return Column(std::move(storage), 0, rows);
+}
+
+absl::StatusOr<Column> Column::Concat(absl::Span<const Column> parts) {
+  if (parts.empty()) return Column();
+  const DataType t = parts[0].type();
+  int64_t rows = 0;
+  for (const Column& p : parts) {
+    if (p.type() != t) {
+      return absl::InvalidArgumentError(absl::StrCat("concat: ", AsAbsl(DataTypeName(p.type())),
+                                                     " column after ", AsAbsl(DataTypeName(t))));
+    }
+    rows += p.size();
+  }
+  ColumnBuilder b(t);
+  b.Reserve(rows);
+  for (const Column& p : parts) {
+    for (int64_t r = 0; r < p.size(); ++r) {
+      if (p.IsNull(r)) {
+        b.AppendNull();
+        continue;
+      }
+      switch (t) {
+        case DataType::kBool:
+          b.AppendBool(p.Bools()[r] != 0);
+          break;
+        case DataType::kInt64:
+        case DataType::kTimestamp:
+          b.AppendInt64(p.Int64s()[r]);
+          break;
+        case DataType::kFloat64:
+          b.AppendFloat64(p.Float64s()[r]);
+          break;
+        case DataType::kString:
+        case DataType::kCategory:
+          b.AppendString(p.StringAt(r));
+          break;
+      }
+    }
+  }
+  return b.Finish();
+}
+
+absl::StatusOr<Column> Column::ToCategory() const {
+  if (type() == DataType::kCategory) return *this;
+  if (type() != DataType::kString) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("only string columns convert to category, not ", AsAbsl(DataTypeName(type()))));
+  }
+  ColumnBuilder b(DataType::kCategory);
+  b.Reserve(size());
+  for (int64_t r = 0; r < size(); ++r) {
+    if (IsNull(r)) {
+      b.AppendNull();
+    } else {
+      b.AppendString(StringAt(r));
+    }
+  }
+  return b.Finish();
+}
+
+absl::StatusOr<Column> Column::ToStrings() const {
+  if (type() == DataType::kString) return *this;
+  if (type() != DataType::kCategory) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("only category columns convert to string, not ", AsAbsl(DataTypeName(type()))));
+  }
+  ColumnBuilder b(DataType::kString);
+  b.Reserve(size());
+  for (int64_t r = 0; r < size(); ++r) {
+    if (IsNull(r)) {
+      b.AppendNull();
+    } else {
+      b.AppendString(StringAt(r));
+    }
+  }
+  return b.Finish();
 }
 
 Column Column::Slice(int64_t offset, int64_t length) const {
@@ -135,6 +299,7 @@ Column Column::Take(absl::Span<const int64_t> rows) const {
         b.AppendFloat64(Float64s()[r]);
         break;
       case DataType::kString:
+      case DataType::kCategory:
         b.AppendString(StringAt(r));
         break;
     }
@@ -142,9 +307,14 @@ Column Column::Take(absl::Span<const int64_t> rows) const {
   return b.Finish();
 }
 
+struct ColumnBuilder::Interner {
+  absl::flat_hash_map<std::string, int32_t> codes;
+};
+
 ColumnBuilder::ColumnBuilder(DataType type) : storage_(std::make_unique<ColumnStorage>()) {
   storage_->type = type;
-  if (type == DataType::kString) storage_->offsets.push_back(0);
+  if (type == DataType::kString || type == DataType::kCategory) storage_->offsets.push_back(0);
+  if (type == DataType::kCategory) interner_ = std::make_unique<Interner>();
 }
 
 ColumnBuilder::~ColumnBuilder() = default;
@@ -164,6 +334,9 @@ void ColumnBuilder::Reserve(int64_t rows) {
       break;
     case DataType::kString:
       storage_->offsets.reserve(n + 1);
+      break;
+    case DataType::kCategory:
+      storage_->codes.reserve(n);
       break;
   }
 }
@@ -200,6 +373,9 @@ void ColumnBuilder::AppendNull() {
     case DataType::kString:
       storage_->offsets.push_back(static_cast<int64_t>(storage_->bytes.size()));
       break;
+    case DataType::kCategory:
+      storage_->codes.push_back(0);
+      break;
   }
   MarkValid(false);
 }
@@ -226,6 +402,17 @@ void ColumnBuilder::AppendFloat64(double value) {
 }
 
 void ColumnBuilder::AppendString(std::string_view value) {
+  if (storage_->type == DataType::kCategory) {
+    auto [it, inserted] = interner_->codes.try_emplace(
+        std::string(value), static_cast<int32_t>(storage_->offsets.size() - 1));
+    if (inserted) {
+      storage_->bytes.append(value);
+      storage_->offsets.push_back(static_cast<int64_t>(storage_->bytes.size()));
+    }
+    storage_->codes.push_back(it->second);
+    MarkValid(true);
+    return;
+  }
   if (ABSL_PREDICT_FALSE(storage_->type != DataType::kString)) TypeMismatch();
   storage_->bytes.append(value);
   storage_->offsets.push_back(static_cast<int64_t>(storage_->bytes.size()));
@@ -235,10 +422,15 @@ void ColumnBuilder::AppendString(std::string_view value) {
 Column ColumnBuilder::Finish() {
   const DataType type = storage_->type;
   const int64_t rows = storage_->rows;
+  if (type == DataType::kCategory && storage_->offsets.size() == 1 && rows > 0) {
+    // Only nulls so far: give their slots (code 0) an entry to point at.
+    storage_->offsets.push_back(0);
+  }
   std::shared_ptr<const ColumnStorage> done(std::move(storage_));
   storage_ = std::make_unique<ColumnStorage>();
   storage_->type = type;
-  if (type == DataType::kString) storage_->offsets.push_back(0);
+  if (type == DataType::kString || type == DataType::kCategory) storage_->offsets.push_back(0);
+  if (type == DataType::kCategory) interner_ = std::make_unique<Interner>();
   return Column(std::move(done), 0, rows);
 }
 

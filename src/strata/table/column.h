@@ -3,8 +3,10 @@
 // A Column is a view (offset, length) over shared, immutable storage, so Slice() copies
 // nothing and a sliced column keeps its parent's storage alive. Values are stored densely per
 // type: int64 and timestamp (microseconds since the Unix epoch, UTC) as int64_t, float64 as
-// double, bool as one byte per value, string as int64 offsets into one byte buffer. The
-// validity bitmap has one bit per row (1 = present); a column without nulls has none.
+// double, bool as one byte per value, string as int64 offsets into one byte buffer, category
+// (dictionary-encoded strings, pandas' "category") as int32 codes into a dictionary of
+// distinct strings held as offsets + bytes. The validity bitmap has one bit per row
+// (1 = present); a column without nulls has none.
 // A null slot still holds a value (0, false or "") so typed spans can be read without checks.
 //
 // Thread-safety: a Column is immutable and may be read from any number of threads. A
@@ -18,14 +20,33 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
 namespace strata::table {
 
-enum class DataType { kBool, kInt64, kFloat64, kString, kTimestamp };
+enum class DataType { kBool, kInt64, kFloat64, kString, kTimestamp, kCategory };
 
-// "bool", "int64", "float64", "string", "timestamp".
+// "bool", "int64", "float64", "string", "timestamp", "category".
 std::string_view DataTypeName(DataType type);
+
+// The raw buffers of one column, for readers that decode in bulk (Parquet pages, CSV chunks)
+// and hand them over without a per-value append. Only the buffers of `type` are used:
+//   kInt64, kTimestamp: ints          kFloat64: doubles          kBool: bools (0/1 bytes)
+//   kString: offsets (rows + 1, offsets[0] = 0, non-decreasing, last = bytes.size()), bytes
+//   kCategory: codes (rows, each in [0, dictionary size)), offsets + bytes = the dictionary
+// validity: empty (no nulls) or ceil(rows / 64) words, bit i of word i/64 = row i present.
+struct ColumnBuffers {
+  DataType type = DataType::kInt64;
+  int64_t rows = 0;
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<uint8_t> bools;
+  std::vector<int32_t> codes;
+  std::vector<int64_t> offsets;
+  std::string bytes;
+  std::vector<uint64_t> validity;
+};
 
 namespace internal {
 struct ColumnStorage;
@@ -47,7 +68,23 @@ class Column {
   absl::Span<const int64_t> Int64s() const;
   absl::Span<const double> Float64s() const;
   absl::Span<const uint8_t> Bools() const;
+  // kString: the row's value; kCategory: the row's dictionary entry.
   std::string_view StringAt(int64_t row) const;
+  // kCategory only: per-row codes and the dictionary they index.
+  absl::Span<const int32_t> CategoryCodes() const;
+  int32_t DictionarySize() const;
+  std::string_view DictionaryAt(int32_t code) const;
+  bool IsStringLike() const { return type() == DataType::kString || type() == DataType::kCategory; }
+
+  // A column over `buffers`, taken without copying. Inconsistent buffers (sizes, offsets,
+  // codes out of range) are InvalidArgument: readers pass decoded input through here.
+  static absl::StatusOr<Column> FromBuffers(ColumnBuffers buffers);
+  // The columns one after another, in new storage; all must have the same type. Category
+  // columns are re-coded onto one merged dictionary.
+  static absl::StatusOr<Column> Concat(absl::Span<const Column> parts);
+  // kString <-> kCategory (same values and nulls); other types are InvalidArgument.
+  absl::StatusOr<Column> ToCategory() const;
+  absl::StatusOr<Column> ToStrings() const;
 
   // Rows [offset, offset + length) of this view, clamped to its bounds. Shares storage.
   Column Slice(int64_t offset, int64_t length) const;
@@ -69,7 +106,8 @@ class Column {
 };
 
 // Appends values of one type, then Finish()es into a Column. Appending a value of another
-// type than the builder's is a programming error and aborts (kTimestamp takes AppendInt64).
+// type than the builder's is a programming error and aborts (kTimestamp takes AppendInt64,
+// kCategory takes AppendString and interns the value in its dictionary).
 class ColumnBuilder {
  public:
   explicit ColumnBuilder(DataType type);
@@ -92,6 +130,8 @@ class ColumnBuilder {
   void MarkValid(bool valid);
 
   std::unique_ptr<internal::ColumnStorage> storage_;
+  struct Interner;
+  std::unique_ptr<Interner> interner_;  // kCategory: value -> code
 };
 
 }  // namespace strata::table

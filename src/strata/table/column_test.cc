@@ -134,5 +134,87 @@ TEST(ColumnDeathTest, ReadingAsAnotherTypeAborts) {
   EXPECT_DEATH(s.AppendInt64(1), "");
 }
 
+
+TEST(CategoryColumnTest, InternsValuesAndReadsThemBack) {
+  ColumnBuilder b(DataType::kCategory);
+  b.AppendString("red");
+  b.AppendString("blue");
+  b.AppendNull();
+  b.AppendString("red");
+  Column c = b.Finish();
+  ASSERT_EQ(c.type(), DataType::kCategory);
+  EXPECT_EQ(c.DictionarySize(), 2);
+  EXPECT_EQ(c.StringAt(0), "red");
+  EXPECT_EQ(c.StringAt(1), "blue");
+  EXPECT_TRUE(c.IsNull(2));
+  EXPECT_EQ(c.StringAt(3), "red");
+  EXPECT_EQ(c.CategoryCodes()[0], c.CategoryCodes()[3]);
+  absl::StatusOr<Column> strings = c.ToStrings();
+  ASSERT_TRUE(strings.ok());
+  EXPECT_EQ(strings->type(), DataType::kString);
+  EXPECT_EQ(strings->StringAt(1), "blue");
+  EXPECT_EQ(strings->null_count(), 1);
+  absl::StatusOr<Column> back = strings->ToCategory();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->DictionarySize(), 2);
+  EXPECT_EQ(c.Slice(1, 3).StringAt(2), "red");
+  EXPECT_EQ(c.Take({3, -1}).StringAt(0), "red");
+}
+
+TEST(ColumnBuffersTest, AdoptsConsistentBuffersAndRejectsLies) {
+  ColumnBuffers ok;
+  ok.type = DataType::kString;
+  ok.rows = 2;
+  ok.offsets = {0, 2, 5};
+  ok.bytes = "abcde";
+  ok.validity = {0b01};
+  absl::StatusOr<Column> c = Column::FromBuffers(ok);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->StringAt(0), "ab");
+  EXPECT_TRUE(c->IsNull(1));
+  EXPECT_EQ(c->null_count(), 1);
+
+  ColumnBuffers bad = ok;
+  bad.offsets = {0, 4, 3};
+  EXPECT_FALSE(Column::FromBuffers(bad).ok());
+  bad = ok;
+  bad.rows = 3;
+  EXPECT_FALSE(Column::FromBuffers(bad).ok());
+
+  ColumnBuffers cat;
+  cat.type = DataType::kCategory;
+  cat.rows = 2;
+  cat.offsets = {0, 1};
+  cat.bytes = "x";
+  cat.codes = {0, 7};
+  EXPECT_FALSE(Column::FromBuffers(cat).ok());  // code 7 names no dictionary entry
+  cat.validity = {0b01};                        // ... unless that row is null
+  absl::StatusOr<Column> cc = Column::FromBuffers(cat);
+  ASSERT_TRUE(cc.ok()) << cc.status();
+  EXPECT_EQ(cc->StringAt(0), "x");
+}
+
+TEST(ColumnConcatTest, JoinsPartsAndMergesDictionaries) {
+  ColumnBuilder a(DataType::kCategory);
+  a.AppendString("p");
+  a.AppendString("q");
+  ColumnBuilder b(DataType::kCategory);
+  b.AppendString("q");
+  b.AppendNull();
+  b.AppendString("r");
+  Column parts[] = {a.Finish(), b.Finish()};
+  absl::StatusOr<Column> c = Column::Concat(parts);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->size(), 5);
+  EXPECT_EQ(c->DictionarySize(), 3);
+  EXPECT_EQ(c->StringAt(2), "q");
+  EXPECT_TRUE(c->IsNull(3));
+  EXPECT_EQ(c->StringAt(4), "r");
+  ColumnBuilder ints(DataType::kInt64);
+  ints.AppendInt64(1);
+  Column mixed[] = {parts[0], ints.Finish()};
+  EXPECT_FALSE(Column::Concat(mixed).ok());
+}
+
 }  // namespace
 }  // namespace strata::table

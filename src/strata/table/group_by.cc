@@ -54,6 +54,7 @@ struct Accumulator {
       case DataType::kFloat64:
         return column->Float64s()[a] < column->Float64s()[b];
       case DataType::kString:
+      case DataType::kCategory:
         return column->StringAt(a) < column->StringAt(b);
       case DataType::kBool:
         return column->Bools()[a] < column->Bools()[b];
@@ -153,6 +154,7 @@ struct Accumulator {
               b.AppendFloat64(column->Float64s()[r]);
               break;
             case DataType::kString:
+            case DataType::kCategory:
               b.AppendString(column->StringAt(r));
               break;
             case DataType::kBool:

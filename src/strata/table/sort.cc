@@ -44,6 +44,7 @@ struct ResolvedKey {
         break;
       }
       case DataType::kString:
+      case DataType::kCategory:
         c = column->StringAt(a).compare(column->StringAt(b));
         c = c < 0 ? -1 : (c > 0 ? 1 : 0);
         break;

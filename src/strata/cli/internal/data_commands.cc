@@ -1,109 +1,23 @@
 #include "strata/cli/internal/data_commands.h"
 
-#include <algorithm>
-#include <cinttypes>
 #include <cstdio>
-#include <string>
-#include <vector>
-
-#include "absl/strings/str_cat.h"
-#include "strata/base/clock.h"
-#include "strata/io/read_table.h"
-#include "strata/table/table.h"
 
 namespace strata::cli {
-namespace {
-
-// A cell as text for the terminal: nulls as "null", long strings cut with an ellipsis.
-std::string CellText(const table::Column& c, int64_t r) {
-  constexpr size_t kMaxWidth = 26;
-  if (c.IsNull(r)) return "null";
-  std::string out;
-  switch (c.type()) {
-    case table::DataType::kBool:
-      out = c.Bools()[r] != 0 ? "true" : "false";
-      break;
-    case table::DataType::kInt64:
-      out = std::to_string(c.Int64s()[r]);
-      break;
-    case table::DataType::kTimestamp:
-      out = io::FormatTimestampMicros(c.Int64s()[r]);
-      break;
-    case table::DataType::kFloat64:
-      out = absl::StrCat(c.Float64s()[r]);
-      break;
-    case table::DataType::kString:
-      out = std::string(c.StringAt(r));
-      break;
-  }
-  for (char& ch : out) {
-    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
-  }
-  if (out.size() > kMaxWidth) out = out.substr(0, kMaxWidth - 3) + "...";
-  return out;
-}
-
-}  // namespace
 
 DataCommands::DataCommands(CLI::App& app) {
-  data_ = app.add_subcommand("data", "Inspect and convert data files");
-  show_ = data_->add_subcommand("show", "Print a data file's schema and first rows");
-  show_->add_option("path", path_, "Data file (.csv, .tsv)")->required();
-  show_->add_option("--rows", rows_, "Rows to print")->capture_default_str();
-  show_->add_flag("--schema", schema_only_, "Print only the schema and the row count");
-  show_->add_option("--delimiter", delimiter_, "CSV field delimiter (one character)")
-      ->capture_default_str();
+  data_ = app.add_subcommand("data", "Inspect, convert, query, profile, clean and version data");
+  verbs_.push_back(MakeDataShowCommand(*data_));
 }
 
 int DataCommands::Run() {
-  if (show_->parsed()) return Show();
+  for (const std::unique_ptr<DataSubcommand>& verb : verbs_) {
+    if (verb->app()->parsed()) return verb->Run();
+  }
   if (data_->parsed()) {
     std::fprintf(stderr, "%s", data_->help().c_str());
     return 2;
   }
   return -1;
-}
-
-int DataCommands::Show() {
-  if (delimiter_.size() != 1) {
-    std::fprintf(stderr, "strata data show: --delimiter must be one character\n");
-    return 2;
-  }
-  io::CsvOptions options;
-  options.delimiter = delimiter_[0];
-  const int64_t start = MonotonicMicros();
-  absl::StatusOr<table::Table> t = io::ReadTable(path_, options);
-  const int64_t elapsed = MonotonicMicros() - start;
-  if (!t.ok()) {
-    std::fprintf(stderr, "strata data show: %s\n", std::string(t.status().message()).c_str());
-    return 1;
-  }
-  std::printf("%s: %" PRId64 " rows x %d columns (read in %.3f s)\n", path_.c_str(), t->num_rows(),
-              t->num_columns(), static_cast<double>(elapsed) / 1e6);
-  for (const table::Field& f : t->schema().fields()) {
-    std::printf("  %s: %s\n", f.name.c_str(), std::string(table::DataTypeName(f.type)).c_str());
-  }
-  if (schema_only_ || t->num_columns() == 0) return 0;
-  const int64_t rows = std::min(rows_, t->num_rows());
-  std::vector<std::vector<std::string>> cells(static_cast<size_t>(t->num_columns()));
-  std::vector<size_t> width(cells.size());
-  for (int c = 0; c < t->num_columns(); ++c) {
-    cells[c].push_back(t->schema().field(c).name);
-    for (int64_t r = 0; r < rows; ++r) cells[c].push_back(CellText(t->column(c), r));
-    for (const std::string& s : cells[c]) width[c] = std::max(width[c], s.size());
-  }
-  std::printf("\n");
-  for (int64_t r = 0; r <= rows; ++r) {
-    std::string line;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      std::string cell = cells[c][static_cast<size_t>(r)];
-      cell.resize(width[c], ' ');
-      absl::StrAppend(&line, c == 0 ? "" : "  ", cell);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::printf("%s\n", line.c_str());
-  }
-  return 0;
 }
 
 }  // namespace strata::cli

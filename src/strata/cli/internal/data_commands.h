@@ -2,29 +2,24 @@
 #ifndef STRATA_CLI_INTERNAL_DATA_COMMANDS_H_
 #define STRATA_CLI_INTERNAL_DATA_COMMANDS_H_
 
-#include <cstdint>
-#include <string>
+#include <memory>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "strata/cli/internal/data_subcommand.h"
 
 namespace strata::cli {
 
 class DataCommands {
  public:
-  // Registers `data show` on `app`.
+  // Registers `data` and every verb under it on `app`.
   explicit DataCommands(CLI::App& app);
-  // Runs the parsed subcommand; returns its exit code, or -1 when none of ours was parsed.
+  // Runs the parsed verb; returns its exit code, or -1 when `data` was not parsed.
   int Run();
 
  private:
-  int Show();
-
   CLI::App* data_ = nullptr;
-  CLI::App* show_ = nullptr;
-  std::string path_;
-  int64_t rows_ = 10;
-  bool schema_only_ = false;
-  std::string delimiter_ = ",";
+  std::vector<std::unique_ptr<DataSubcommand>> verbs_;
 };
 
 }  // namespace strata::cli

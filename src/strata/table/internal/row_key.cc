@@ -38,7 +38,8 @@ void AppendRowKey(const Column& c, int64_t r, std::string& key) {
       AppendBytes(v, key);
       break;
     }
-    case DataType::kString: {
+    case DataType::kString:
+    case DataType::kCategory: {
       std::string_view s = c.StringAt(r);
       AppendBytes(static_cast<uint64_t>(s.size()), key);
       key.append(s);
