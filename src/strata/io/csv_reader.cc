@@ -1,477 +1,360 @@
 #include "strata/io/csv_reader.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <cstdio>
 #include <cstring>
-#include <optional>
-#include <system_error>
+#include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "strata/base/parallel.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/io/internal/csv_chunks.h"
+#include "strata/io/internal/csv_values.h"
 
 namespace strata::io {
 namespace {
 
+using internal::ChunkColumn;
+using internal::ColumnPlan;
+using internal::ParsedChunk;
 using table::Column;
-using table::ColumnBuilder;
 using table::DataType;
 
-// One cell: a view into the input, or into `unescaped` for a quoted cell with "" escapes.
-struct Cell {
-  std::string_view text;
-  bool quoted = false;
-};
-
-struct ParsedCsv {
-  std::vector<std::string> names;
-  size_t columns = 0;
-  std::vector<std::string_view> cells;  // row-major, `columns` per row
-  std::vector<uint8_t> is_null;         // per cell: an unquoted null token
-  std::vector<int64_t> row_lines; // first physical line of each data row
-  std::vector<std::unique_ptr<std::string>> unescaped;  // owns cells' text where needed
-};
+constexpr size_t kMinChunkBytes = size_t{1} << 20;
+constexpr size_t kSampleBytes = size_t{256} << 10;
+// Inference tries these in order; the first that every non-null value parses as wins.
+constexpr DataType kLadder[] = {DataType::kInt64, DataType::kFloat64, DataType::kBool,
+                                DataType::kTimestamp, DataType::kString};
 
 absl::Status LineError(int64_t line, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", AsAbsl(what)));
 }
 
-// Byte offset of the first invalid UTF-8 sequence in `s`, or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  while (i < s.size()) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      n = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 4;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + n > s.size()) return i;
-    for (size_t k = 1; k < n; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return i;
-    }
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
-// Tells null tokens apart, first by length: most cells are longer than every token.
-class NullTokens {
- public:
-  explicit NullTokens(const std::vector<std::string>& tokens) : tokens_(tokens) {
-    for (const std::string& t : tokens_) max_len_ = std::max(max_len_, t.size());
-  }
-  bool Matches(const Cell& c) const {
-    if (c.quoted || c.text.size() > max_len_) return false;
-    for (const std::string& t : tokens_) {
-      if (c.text == t) return true;
-    }
-    return false;
-  }
-
- private:
-  const std::vector<std::string>& tokens_;
-  size_t max_len_ = 0;
-};
-
-// Splits `data` into rows of cells and marks the null tokens once, so that type inference
-// and building test a byte. Tracks physical line numbers for messages.
-absl::StatusOr<ParsedCsv> Tokenize(std::string_view data, const CsvOptions& options) {
-  ParsedCsv out;
-  const NullTokens nulls(options.null_tokens);
-  const char delim = options.delimiter;
-  size_t pos = 0;
-  int64_t line = 1;
-  if (data.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // UTF-8 byte order mark
-  std::vector<Cell> row;
-  bool first_row = true;
-  while (pos < data.size()) {
-    const int64_t row_line = line;
-    row.clear();
-    // One row.
-    while (true) {
-      Cell cell;
-      if (pos < data.size() && data[pos] == '"') {
-        cell.quoted = true;
-        const size_t start = ++pos;
-        const int64_t quote_line = line;
-        std::unique_ptr<std::string> buf;
-        size_t run_start = start;
-        while (true) {
-          const size_t q = data.find('"', pos);
-          if (q == std::string_view::npos) {
-            return LineError(quote_line, absl::StrCat("unterminated quoted field starting at byte ",
-                                                      start - 1));
-          }
-          for (size_t k = pos; k < q; ++k) line += data[k] == '\n';
-          if (q + 1 < data.size() && data[q + 1] == '"') {
-            if (buf == nullptr) buf = std::make_unique<std::string>();
-            buf->append(data.substr(run_start, q + 1 - run_start));  // keep one quote
-            pos = q + 2;
-            run_start = pos;
-            continue;
-          }
-          if (buf != nullptr) {
-            buf->append(data.substr(run_start, q - run_start));
-            cell.text = *buf;
-            out.unescaped.push_back(std::move(buf));
-          } else {
-            cell.text = data.substr(start, q - start);
-          }
-          pos = q + 1;
-          break;
-        }
-        if (pos < data.size() && data[pos] != delim && data[pos] != '\n' && data[pos] != '\r') {
-          return LineError(line, absl::StrCat("unexpected character after a closing quote at byte ",
-                                              pos));
-        }
-      } else {
-        const size_t start = pos;
-        while (pos < data.size() && data[pos] != delim && data[pos] != '\n' && data[pos] != '\r') {
-          if (data[pos] == '"') {
-            return LineError(line, absl::StrCat("quote inside an unquoted field at byte ", pos));
-          }
-          ++pos;
-        }
-        cell.text = data.substr(start, pos - start);
-      }
-      row.push_back(cell);
-      if (pos < data.size() && data[pos] == delim) {
-        ++pos;
-        continue;
-      }
-      break;  // end of line or input
-    }
-    if (pos < data.size() && data[pos] == '\r') ++pos;
-    if (pos < data.size() && data[pos] == '\n') {
-      ++pos;
-      ++line;
-    }
-    if (row.size() == 1 && row[0].text.empty() && !row[0].quoted) continue;  // blank line
-    if (first_row) {
-      first_row = false;
-      out.columns = row.size();
-      if (options.header) {
-        for (size_t i = 0; i < row.size(); ++i) {
-          std::string name(row[i].text);
-          if (InvalidUtf8At(name) != std::string_view::npos) {
-            return LineError(row_line, absl::StrCat("header field ", i + 1, " is not valid UTF-8"));
-          }
-          if (name.empty()) name = absl::StrCat("column", i);
-          for (const std::string& earlier : out.names) {
-            if (earlier == name) {
-              return LineError(row_line, absl::StrCat("header names column '", name, "' twice"));
-            }
-          }
-          out.names.push_back(std::move(name));
-        }
-        continue;
-      }
-      for (size_t i = 0; i < row.size(); ++i) out.names.push_back(absl::StrCat("column", i));
-    }
-    if (row.size() != out.columns) {
-      return LineError(row_line, absl::StrCat("expected ", out.columns, " fields, found ",
-                                              row.size()));
-    }
-    for (const Cell& c : row) {
-      out.cells.push_back(c.text);
-      out.is_null.push_back(nulls.Matches(c) ? 1 : 0);
-    }
-    out.row_lines.push_back(row_line);
-  }
-  return out;
-}
-
-bool ParseInt64(std::string_view s, int64_t* v) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-bool ParseFloat64(std::string_view s, double* v) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-bool ParseBool(std::string_view s, bool* v) {
-  if (absl::EqualsIgnoreCase(AsAbsl(s), "true")) {
-    *v = true;
-    return true;
-  }
-  if (absl::EqualsIgnoreCase(AsAbsl(s), "false")) {
-    *v = false;
-    return true;
-  }
-  return false;
-}
-
-bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar.
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-// Builds column `col` as `type`. When `inferring`, a value that does not parse returns
-// FAILED_PRECONDITION at once (the caller tries the next type), as does a column of nulls
-// only; otherwise it is the error the caller reports.
-absl::StatusOr<Column> BuildColumn(const ParsedCsv& p, size_t col, DataType type,
-                                   bool inferring) {
-  const size_t rows = p.row_lines.size();
-  ColumnBuilder b(type);
-  b.Reserve(static_cast<int64_t>(rows));
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t cell = r * p.columns + col;
-    const std::string_view text = p.cells[cell];
-    if (p.is_null[cell]) {
-      b.AppendNull();
-      continue;
-    }
+// Whether every present value of a string sample column parses as `type`.
+bool SampleParsesAs(const table::ColumnBuffers& sample, DataType type) {
+  for (int64_t r = 0; r + 1 < static_cast<int64_t>(sample.offsets.size()); ++r) {
+    if (((sample.validity[static_cast<size_t>(r >> 6)] >> (r & 63)) & 1) == 0) continue;
+    const std::string_view text(sample.bytes.data() + sample.offsets[r],
+                                static_cast<size_t>(sample.offsets[r + 1] - sample.offsets[r]));
     int64_t i = 0;
     double d = 0;
-    bool v = false;
+    bool b = false;
     bool ok = true;
     switch (type) {
       case DataType::kInt64:
-        ok = ParseInt64(text, &i);
-        if (ok) b.AppendInt64(i);
+        ok = internal::ParseInt64(text, &i);
         break;
       case DataType::kFloat64:
-        ok = ParseFloat64(text, &d);
-        if (ok) b.AppendFloat64(d);
+        ok = internal::ParseFloat64(text, &d);
         break;
       case DataType::kBool:
-        ok = ParseBool(text, &v);
-        if (ok) b.AppendBool(v);
+        ok = internal::ParseBool(text, &b);
         break;
       case DataType::kTimestamp:
         ok = ParseTimestampMicros(text, &i);
-        if (ok) b.AppendInt64(i);
         break;
-      case DataType::kString:
-      case DataType::kCategory: {
-        const size_t bad = InvalidUtf8At(text);
-        if (bad != std::string_view::npos) {
-          return LineError(p.row_lines[r], absl::StrCat("column '", p.names[col],
-                                                        "': invalid UTF-8 at byte ", bad,
-                                                        " of the field"));
-        }
-        b.AppendString(text);
+      default:
         break;
-      }
     }
-    if (!ok) {
-      if (inferring) return absl::FailedPreconditionError("does not parse");
-      std::string shown(text.substr(0, 40));
-      return LineError(p.row_lines[r],
-                       absl::StrCat("column '", p.names[col], "': '", shown, "' is not ",
-                                    AsAbsl(table::DataTypeName(type))));
-    }
+    if (!ok) return false;
   }
-  if (inferring && type != DataType::kString) {
-    Column done = b.Finish();
-    if (done.null_count() == done.size()) return absl::FailedPreconditionError("only nulls");
-    return done;
-  }
-  return b.Finish();
-}
-
-}  // namespace
-
-bool ParseTimestampMicros(std::string_view s, int64_t* micros) {
-  int y, mo, d;
-  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
-    return false;
-  }
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return false;
-  int64_t us = DaysFromCivil(y, mo, d) * 86400 * int64_t{1000000};
-  size_t pos = 10;
-  if (pos == s.size()) {
-    *micros = us;
-    return true;
-  }
-  if (s[pos] != 'T' && s[pos] != ' ') return false;
-  int h, mi, sec = 0;
-  if (!Digits(s, pos + 1, 2, &h) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-      !Digits(s, pos + 4, 2, &mi)) {
-    return false;
-  }
-  pos += 6;
-  if (pos < s.size() && s[pos] == ':') {
-    if (!Digits(s, pos + 1, 2, &sec)) return false;
-    pos += 3;
-  }
-  if (h > 23 || mi > 59 || sec > 60) return false;
-  int64_t fraction = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int64_t scale = 100000;
-    size_t digits = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (digits < 6) fraction += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++digits;
-      ++pos;
-    }
-    if (digits == 0) return false;
-  }
-  us += ((int64_t{h} * 60 + mi) * 60 + sec) * 1000000 + fraction;
-  if (pos < s.size()) {
-    if (s[pos] == 'Z' && pos + 1 == s.size()) {
-      pos = s.size();
-    } else if (s[pos] == '+' || s[pos] == '-') {
-      int oh, om;
-      if (!Digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-          !Digits(s, pos + 4, 2, &om) || pos + 6 != s.size() || oh > 23 || om > 59) {
-        return false;
-      }
-      const int64_t offset = (int64_t{oh} * 60 + om) * 60 * 1000000;
-      us += s[pos] == '+' ? -offset : offset;
-      pos = s.size();
-    } else {
-      return false;
-    }
-  }
-  *micros = us;
   return true;
 }
 
-std::string FormatTimestampMicros(int64_t micros) {
-  constexpr int64_t kPerDay = int64_t{86400} * 1000000;
-  int64_t days = micros / kPerDay;
-  int64_t rest = micros % kPerDay;
-  if (rest < 0) {
-    rest += kPerDay;
-    --days;
+// Appends `src_rows` validity bits to `dst` (which holds `dst_rows`); a missing source
+// bitmap means all present.
+void AppendBits(std::vector<uint64_t>& dst, int64_t dst_rows, const std::vector<uint64_t>& src,
+                int64_t src_rows) {
+  const size_t words = static_cast<size_t>((dst_rows + src_rows + 63) / 64);
+  dst.resize(words, 0);
+  const int shift = static_cast<int>(dst_rows & 63);
+  size_t at = static_cast<size_t>(dst_rows >> 6);
+  const size_t src_words = static_cast<size_t>((src_rows + 63) / 64);
+  for (size_t w = 0; w < src_words; ++w) {
+    uint64_t bits = src.empty() ? ~uint64_t{0} : src[w];
+    if (w + 1 == src_words && (src_rows & 63) != 0) bits &= (uint64_t{1} << (src_rows & 63)) - 1;
+    dst[at + w] |= bits << shift;
+    if (shift != 0 && at + w + 1 < words) dst[at + w + 1] |= bits >> (64 - shift);
   }
-  // Civil date from days since 1970-01-01 (the inverse of DaysFromCivil).
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  const int64_t secs = rest / 1000000;
-  const int64_t frac = rest % 1000000;
-  char buf[48];
-  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld %02lld:%02lld:%02lld",
-                        static_cast<long long>(y), static_cast<long long>(m),
-                        static_cast<long long>(d), static_cast<long long>(secs / 3600),
-                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  std::string out(buf, static_cast<size_t>(n));
-  if (frac != 0) {
-    std::snprintf(buf, sizeof(buf), ".%06lld", static_cast<long long>(frac));
-    out += buf;
-  }
-  return out;
 }
 
-absl::StatusOr<table::Table> ReadCsv(std::string_view data, const CsvOptions& options) {
-  ASSIGN_OR_RETURN(ParsedCsv parsed, Tokenize(data, options));
+bool HasNulls(const std::vector<uint64_t>& bits, int64_t rows) {
+  const auto full = static_cast<size_t>(rows >> 6);
+  for (size_t w = 0; w < full; ++w) {
+    if (bits[w] != ~uint64_t{0}) return true;
+  }
+  if ((rows & 63) == 0) return false;
+  const uint64_t mask = (uint64_t{1} << (rows & 63)) - 1;
+  return (bits[full] & mask) != mask;
+}
+
+// One column from its per-chunk buffers, freeing each as it is copied.
+absl::StatusOr<Column> Assemble(std::vector<ParsedChunk>& chunks, size_t c, DataType type) {
+  table::ColumnBuffers out;
+  out.type = type == DataType::kCategory ? DataType::kString : type;
+  int64_t rows = 0;
+  size_t bytes = 0;
+  bool nulls = false;
+  for (const ParsedChunk& k : chunks) {
+    rows += k.rows;
+    bytes += k.columns[c].buffers.bytes.size();
+    nulls |= HasNulls(k.columns[c].buffers.validity, k.rows);
+  }
+  const auto n = static_cast<size_t>(rows);
+  switch (out.type) {
+    case DataType::kBool:
+      out.bools.reserve(n);
+      break;
+    case DataType::kInt64:
+    case DataType::kTimestamp:
+      out.ints.reserve(n);
+      break;
+    case DataType::kFloat64:
+      out.doubles.reserve(n);
+      break;
+    default:
+      out.offsets.reserve(n + 1);
+      out.offsets.push_back(0);
+      out.bytes.reserve(bytes);
+      break;
+  }
+  int64_t done = 0;
+  for (ParsedChunk& k : chunks) {
+    table::ColumnBuffers& b = k.columns[c].buffers;
+    switch (out.type) {
+      case DataType::kBool:
+        out.bools.insert(out.bools.end(), b.bools.begin(), b.bools.end());
+        break;
+      case DataType::kInt64:
+      case DataType::kTimestamp:
+        out.ints.insert(out.ints.end(), b.ints.begin(), b.ints.end());
+        break;
+      case DataType::kFloat64:
+        out.doubles.insert(out.doubles.end(), b.doubles.begin(), b.doubles.end());
+        break;
+      default: {
+        const int64_t base = static_cast<int64_t>(out.bytes.size());
+        for (size_t i = 1; i < b.offsets.size(); ++i) out.offsets.push_back(b.offsets[i] + base);
+        out.bytes.append(b.bytes);
+        break;
+      }
+    }
+    AppendBits(out.validity, done, b.validity, k.rows);
+    done += k.rows;
+    b = table::ColumnBuffers();  // free as we go: peak memory is the table plus one chunk
+  }
+  out.rows = rows;
+  if (!nulls) out.validity.clear();
+  ASSIGN_OR_RETURN(Column column, Column::FromBuffers(std::move(out)));
+  if (type == DataType::kCategory) return column.ToCategory();
+  return column;
+}
+
+// Reads `data`; `release(begin, end)` is told when a byte range has been parsed for good
+// (the file reader drops those pages of its mapping).
+absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions& options,
+                                         const std::function<void(size_t, size_t)>& release) {
+  internal::CsvDialect dialect;
+  dialect.delimiter = options.delimiter;
+  dialect.null_tokens = options.null_tokens;
+  const size_t start = data.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // UTF-8 byte order mark
+  ASSIGN_OR_RETURN(internal::CsvHeaderRow first, internal::ReadFirstRow(data, start, 1, dialect));
+  std::vector<std::string> names;
+  size_t body = start;
+  int64_t body_line = 1;
+  if (options.header) {
+    body = first.end;
+    body_line = first.next_line;
+    const int64_t header_line = 1;
+    for (size_t i = 0; i < first.fields.size(); ++i) {
+      std::string name = std::move(first.fields[i]);
+      if (internal::InvalidUtf8At(name) != std::string_view::npos) {
+        return LineError(header_line, absl::StrCat("header field ", i + 1, " is not valid UTF-8"));
+      }
+      if (name.empty()) name = absl::StrCat("column", i);
+      for (const std::string& earlier : names) {
+        if (earlier == name) {
+          return LineError(header_line, absl::StrCat("header names column '", name, "' twice"));
+        }
+      }
+      names.push_back(std::move(name));
+    }
+  } else {
+    for (size_t i = 0; i < first.fields.size(); ++i) names.push_back(absl::StrCat("column", i));
+  }
   for (const auto& [name, type] : options.column_types) {
-    bool found = false;
-    for (const std::string& n : parsed.names) found |= n == name;
-    if (!found) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
       return absl::NotFoundError(absl::StrCat("column type given for '", name,
                                               "', which the CSV does not have"));
     }
   }
-  std::vector<table::Field> fields;
-  std::vector<Column> columns;
-  for (size_t col = 0; col < parsed.columns; ++col) {
-    auto it = options.column_types.find(parsed.names[col]);
-    std::optional<Column> column;
-    DataType type = DataType::kString;
-    if (it != options.column_types.end()) {
-      type = it->second;
-      ASSIGN_OR_RETURN(column, BuildColumn(parsed, col, type, /*inferring=*/false));
-    } else {
-      // The first type every non-null cell parses as; building is the test.
-      for (DataType candidate : {DataType::kInt64, DataType::kFloat64, DataType::kBool,
-                                 DataType::kTimestamp, DataType::kString}) {
-        absl::StatusOr<Column> c =
-            BuildColumn(parsed, col, candidate, candidate != DataType::kString);
-        if (c.ok()) {
-          type = candidate;
-          column = std::move(*c);
+  const size_t columns = names.size();
+  if (columns == 0) return table::Table::Make(table::Schema(std::vector<table::Field>{}), {});
+
+  // Types: overrides, else inferred from a sample of the first rows.
+  std::vector<ColumnPlan> plan(columns);
+  std::vector<uint8_t> unknown(columns, 0);  // no value in the sample: decided after parsing
+  {
+    const std::vector<size_t> sample_cut = internal::CutChunks(data, body, kSampleBytes);
+    std::vector<ColumnPlan> as_text(columns);
+    ParsedChunk sample = internal::ParseChunk(data, body, sample_cut[1], dialect, as_text, names);
+    if (sample.has_error) return LineError(body_line + sample.error_line, sample.error);
+    for (size_t c = 0; c < columns; ++c) {
+      auto it = options.column_types.find(names[c]);
+      if (it != options.column_types.end()) {
+        plan[c].type = it->second;
+        plan[c].strict = true;
+        continue;
+      }
+      if (!sample.columns[c].any_value) {
+        unknown[c] = 1;
+        plan[c].type = DataType::kString;
+        continue;
+      }
+      for (DataType candidate : kLadder) {
+        if (candidate == DataType::kString || SampleParsesAs(sample.columns[c].buffers, candidate)) {
+          plan[c].type = candidate;
           break;
         }
-        if (c.status().code() != absl::StatusCode::kFailedPrecondition) return c.status();
       }
     }
-    fields.push_back(table::Field{parsed.names[col], type});
-    columns.push_back(std::move(*column));
   }
-  return table::Table::Make(table::Schema(std::move(fields)), std::move(columns));
+
+  const int threads = ResolveThreads(options.threads);
+  const size_t target =
+      std::max(kMinChunkBytes, (data.size() - body) / (static_cast<size_t>(threads) * 8) + 1);
+  const std::vector<size_t> cuts = internal::CutChunks(data, body, target);
+  const int64_t chunk_count = static_cast<int64_t>(cuts.size()) - 1;
+  std::vector<ParsedChunk> chunks(static_cast<size_t>(std::max<int64_t>(chunk_count, 0)));
+  ParallelFor(chunk_count, threads, [&](int64_t k) {
+    chunks[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, plan, names);
+    if (release) release(cuts[k], cuts[k + 1]);
+  });
+  std::vector<int64_t> first_line(chunks.size());
+  int64_t line = body_line;
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    first_line[k] = line;
+    if (chunks[k].has_error) return LineError(line + chunks[k].error_line, chunks[k].error);
+    line += chunks[k].lines;
+  }
+
+  // Columns whose sampled type did not hold (or that the sample had no value for) are parsed
+  // again with each wider type in turn; rare, and only those columns.
+  for (size_t c = 0; c < columns; ++c) {
+    bool failed = false;
+    bool any_value = false;
+    for (const ParsedChunk& k : chunks) {
+      failed |= k.columns[c].failed;
+      any_value |= k.columns[c].any_value;
+    }
+    if (!failed && !(unknown[c] && any_value)) continue;
+    size_t rung = 0;
+    if (!unknown[c]) {
+      while (kLadder[rung] != plan[c].type) ++rung;
+      ++rung;
+    }
+    for (; rung < std::size(kLadder); ++rung) {
+      std::vector<ColumnPlan> only(columns);
+      for (size_t o = 0; o < columns; ++o) only[o].wanted = o == c;
+      only[c].type = kLadder[rung];
+      std::vector<ParsedChunk> again(chunks.size());
+      ParallelFor(chunk_count, threads, [&](int64_t k) {
+        again[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, only, names);
+      });
+      bool held = true;
+      for (size_t k = 0; k < again.size(); ++k) {
+        if (again[k].has_error) return LineError(first_line[k] + again[k].error_line, again[k].error);
+        held &= !again[k].columns[c].failed;
+      }
+      if (held) {
+        plan[c].type = kLadder[rung];
+        for (size_t k = 0; k < chunks.size(); ++k) {
+          chunks[k].columns[c] = std::move(again[k].columns[c]);
+        }
+        break;
+      }
+    }
+  }
+
+  std::vector<table::Field> fields;
+  std::vector<Column> out;
+  for (size_t c = 0; c < columns; ++c) {
+    ASSIGN_OR_RETURN(Column column, Assemble(chunks, c, plan[c].type));
+    fields.push_back(table::Field{names[c], plan[c].type});
+    out.push_back(std::move(column));
+  }
+  return table::Table::Make(table::Schema(std::move(fields)), std::move(out));
+}
+
+// A read-only mapping of a whole file; parsed ranges are dropped from memory as the reader
+// finishes them, so peak memory is the table, not the table plus the file.
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (addr_ != nullptr) munmap(addr_, size_);
+  }
+  static absl::StatusOr<std::unique_ptr<MappedFile>> Open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      std::string why = std::strerror(err);
+      if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
+      return absl::UnavailableError(absl::StrCat(path, ": ", why));
+    }
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+    }
+    auto file = std::unique_ptr<MappedFile>(new MappedFile());
+    file->size_ = static_cast<size_t>(st.st_size);
+    if (file->size_ > 0) {
+      void* addr = mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (addr == MAP_FAILED) {
+        const int err = errno;
+        ::close(fd);
+        return absl::UnavailableError(absl::StrCat(path, ": mmap: ", std::strerror(err)));
+      }
+      file->addr_ = addr;
+    }
+    ::close(fd);
+    return file;
+  }
+  std::string_view data() const {
+    return addr_ == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(addr_), size_);
+  }
+  // Drops the whole pages inside [begin, end) from memory (they are read again if touched).
+  void Release(size_t begin, size_t end) const {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t from = (begin + page - 1) / page * page;
+    const size_t to = end / page * page;
+    if (to > from) madvise(static_cast<char*>(addr_) + from, to - from, MADV_DONTNEED);
+  }
+
+ private:
+  MappedFile() = default;
+  void* addr_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<table::Table> ReadCsv(std::string_view data, const CsvOptions& options) {
+  return ReadCsvImpl(data, options, nullptr);
 }
 
 absl::StatusOr<table::Table> ReadCsvFile(const std::string& path, const CsvOptions& options) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    const int err = errno;
-    std::string why = std::strerror(err);
-    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", why));
-    return absl::UnavailableError(absl::StrCat(path, ": ", why));
-  }
-  std::string data;
-  char chunk[1 << 16];
-  std::fseek(f, 0, SEEK_END);
-  const long size = std::ftell(f);
-  std::fseek(f, 0, SEEK_SET);
-  if (size > 0) data.reserve(static_cast<size_t>(size));
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) data.append(chunk, n);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return absl::UnavailableError(absl::StrCat(path, ": read error"));
-  absl::StatusOr<table::Table> t = ReadCsv(data, options);
+  ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> file, MappedFile::Open(path));
+  absl::StatusOr<table::Table> t = ReadCsvImpl(
+      file->data(), options, [&](size_t begin, size_t end) { file->Release(begin, end); });
   if (!t.ok()) {
     return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
   }

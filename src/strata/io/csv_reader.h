@@ -12,7 +12,13 @@
 // ragged rows, unterminated quotes, invalid UTF-8, a value that does not parse as its
 // overridden type. Nothing is skipped silently.
 //
-// Thread-safety: the functions are thread-safe. Single-threaded for now.
+// Reading: the body is cut at row boundaries into chunks that threads parse in parallel
+// straight into typed buffers. Types are inferred from a sample of the first rows (about
+// 256 KiB); a later value that does not fit widens that column, which is then parsed again,
+// so the result is the same as inferring over every row. ReadCsvFile maps the file and drops
+// parsed pages, so peak memory stays near the table's own size.
+//
+// Thread-safety: the functions are thread-safe.
 #ifndef STRATA_IO_CSV_READER_H_
 #define STRATA_IO_CSV_READER_H_
 
@@ -34,6 +40,8 @@ struct CsvOptions {
   std::vector<std::string> null_tokens = {"", "NA", "N/A", "null", "NULL"};
   // Column name -> type, instead of inference.
   absl::flat_hash_map<std::string, table::DataType> column_types;
+  // Parser threads; 0 = one per hardware thread.
+  int threads = 0;
 };
 
 // Errors: INVALID_ARGUMENT with "line N" (and the column) for malformed input.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -151,6 +152,85 @@ TEST(CsvReaderTest, ReadsFilesAndNamesThePath) {
   EXPECT_THAT(Msg(t.status()), HasSubstr(path + ": line 3"));
   std::remove(path.c_str());
   EXPECT_EQ(ReadCsvFile(path).status().code(), absl::StatusCode::kNotFound);
+}
+
+
+// Several megabytes, so the body is cut into many chunks parsed by several threads.
+std::string BigCsv(int64_t rows, int64_t odd_row, const std::string& odd_value) {
+  std::string out = "id,x,late,text\n";
+  for (int64_t r = 0; r < rows; ++r) {
+    absl::StrAppend(&out, r, ",", r % 7, ",");
+    if (r == odd_row) {
+      out += odd_value;
+    } else if (r > rows / 2) {
+      absl::StrAppend(&out, r % 3);
+    }
+    // Every 1000th text spans lines inside quotes, so some cuts fall near quoted newlines.
+    if (r % 1000 == 0) {
+      absl::StrAppend(&out, ",\"multi\nline, \"\"quoted\"\" ", r, "\"\n");
+    } else {
+      absl::StrAppend(&out, ",t", r, "\n");
+    }
+  }
+  return out;
+}
+
+TEST(CsvReaderChunksTest, ManyChunksMatchOneThreadAndWidenLateValues) {
+  const int64_t rows = 400000;
+  const std::string csv = BigCsv(rows, rows - 10, "2.5");
+  CsvOptions one;
+  one.threads = 1;
+  CsvOptions many;
+  many.threads = 4;
+  auto a = ReadCsv(csv, one);
+  auto b = ReadCsv(csv, many);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  // "late" is null in the whole sample, ints later, and one float near the end: float64.
+  EXPECT_EQ(b->schema().ToString(), "id: int64, x: int64, late: float64, text: string");
+  EXPECT_EQ(a->schema().ToString(), b->schema().ToString());
+  ASSERT_EQ(b->num_rows(), rows);
+  for (int64_t r : {int64_t{0}, int64_t{1}, rows / 2, rows / 2 + 1, rows - 10, rows - 1}) {
+    EXPECT_EQ(b->column(0).Int64s()[r], r);
+    EXPECT_EQ(a->column(2).IsNull(r), b->column(2).IsNull(r)) << r;
+    EXPECT_EQ(b->column(3).StringAt(r), a->column(3).StringAt(r)) << r;
+  }
+  EXPECT_TRUE(b->column(2).IsNull(1));
+  EXPECT_EQ(b->column(2).Float64s()[rows - 10], 2.5);
+  EXPECT_EQ(b->column(2).Float64s()[rows - 1], static_cast<double>((rows - 1) % 3));
+  EXPECT_EQ(b->column(2).null_count(), rows / 2 + 1);
+  EXPECT_EQ(b->column(3).StringAt(2000), "multi\nline, \"quoted\" 2000");
+}
+
+TEST(CsvReaderChunksTest, LateErrorsNameTheirPhysicalLine) {
+  const int64_t rows = 400000;
+  // Rows 0, 1000, 2000, ... take two physical lines each.
+  std::string csv = BigCsv(rows, -1, "");
+  csv += "1,2\n";  // ragged, after every row above
+  CsvOptions many;
+  many.threads = 3;
+  auto t = ReadCsv(csv, many);
+  ASSERT_FALSE(t.ok());
+  const int64_t line = 1 + rows + rows / 1000 + 1;
+  EXPECT_THAT(Msg(t.status()), HasSubstr(absl::StrCat("line ", line, ": expected 4 fields, found 2")));
+  // An overridden type that a late value breaks is an error naming the line and column.
+  std::string typed = BigCsv(rows, rows - 1, "oops");
+  CsvOptions strict = many;
+  strict.column_types["late"] = DataType::kInt64;
+  t = ReadCsv(typed, strict);
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(Msg(t.status()), HasSubstr(absl::StrCat("line ", 1 + rows + rows / 1000, ": column 'late': 'oops' is not int64")));
+}
+
+TEST(CsvReaderChunksTest, CategoryOverride) {
+  CsvOptions o;
+  o.column_types["city"] = DataType::kCategory;
+  auto t = ReadCsv("city,n\nrome,1\nparis,2\nrome,3\n,4\n", o);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->column(0).type(), DataType::kCategory);
+  EXPECT_EQ(t->column(0).DictionarySize(), 2);
+  EXPECT_EQ(t->column(0).StringAt(2), "rome");
+  EXPECT_TRUE(t->column(0).IsNull(3));
 }
 
 }  // namespace
