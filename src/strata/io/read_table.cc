@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "strata/base/status_macros.h"
+#include "strata/io/json_lines.h"
 
 namespace strata::io {
 
@@ -35,8 +36,7 @@ absl::StatusOr<table::Table> ReadTable(const std::string& path, const CsvOptions
     case FileFormat::kParquet:
       return absl::UnimplementedError(absl::StrCat(path, ": the Parquet reader is not built yet"));
     case FileFormat::kJsonLines:
-      return absl::UnimplementedError(
-          absl::StrCat(path, ": the JSON lines reader is not built yet"));
+      return ReadJsonLinesFile(path);
   }
   return absl::InternalError("unknown format");
 }
