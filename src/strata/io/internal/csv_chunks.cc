@@ -84,23 +84,26 @@ bool ScanField(const char*& p, const char* end, const char* base, const SpecialB
   return true;
 }
 
-// Null tokens, tested by length first: most cells are longer than every token.
+// Null tokens, bucketed by length: most cells are longer than every token, and the rest are
+// compared only with the tokens of their own length.
 class NullTokens {
  public:
-  explicit NullTokens(const std::vector<std::string>& tokens) : tokens_(tokens) {
-    for (const std::string& t : tokens_) max_len_ = std::max(max_len_, t.size());
+  explicit NullTokens(const std::vector<std::string>& tokens) {
+    for (const std::string& t : tokens) {
+      if (t.size() >= by_length_.size()) by_length_.resize(t.size() + 1);
+      by_length_[t.size()].push_back(t);
+    }
   }
   bool Matches(std::string_view text) const {
-    if (text.size() > max_len_) return false;
-    for (const std::string& t : tokens_) {
-      if (text == t) return true;
+    if (text.size() >= by_length_.size()) return false;
+    for (const std::string& t : by_length_[text.size()]) {
+      if (std::memcmp(text.data(), t.data(), t.size()) == 0) return true;
     }
     return false;
   }
 
  private:
-  const std::vector<std::string>& tokens_;
-  size_t max_len_ = 0;
+  std::vector<std::vector<std::string>> by_length_;
 };
 
 void PushValidity(std::vector<uint64_t>& bits, int64_t row, bool present) {

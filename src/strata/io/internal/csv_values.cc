@@ -59,6 +59,19 @@ size_t InvalidUtf8At(std::string_view s) {
 
 bool ParseInt64(std::string_view s, int64_t* v) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  // Up to 18 digits cannot overflow: parse those inline, leave the rest to from_chars.
+  const bool negative = !s.empty() && s[0] == '-';
+  const size_t digits = s.size() - (negative ? 1 : 0);
+  if (digits > 0 && digits <= 18) {
+    uint64_t x = 0;
+    for (size_t i = negative ? 1 : 0; i < s.size(); ++i) {
+      const unsigned d = static_cast<unsigned char>(s[i]) - '0';
+      if (d > 9) return false;
+      x = x * 10 + d;
+    }
+    *v = negative ? -static_cast<int64_t>(x) : static_cast<int64_t>(x);
+    return true;
+  }
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
 }
