@@ -39,9 +39,12 @@ absl::Status LineError(int64_t line, std::string_view what) {
 }
 
 // Whether every present value of a string sample column parses as `type`.
-bool SampleParsesAs(const table::ColumnBuffers& sample, DataType type) {
-  for (int64_t r = 0; r + 1 < static_cast<int64_t>(sample.offsets.size()); ++r) {
-    if (((sample.validity[static_cast<size_t>(r >> 6)] >> (r & 63)) & 1) == 0) continue;
+bool SampleParsesAs(const table::ColumnBuffers& sample, const std::vector<uint64_t>& validity,
+                    DataType type) {
+  for (int64_t r = 0; r < sample.rows; ++r) {
+    if (!validity.empty() && ((validity[static_cast<size_t>(r >> 6)] >> (r & 63)) & 1) == 0) {
+      continue;
+    }
     const std::string_view text(sample.bytes.data() + sample.offsets[r],
                                 static_cast<size_t>(sample.offsets[r + 1] - sample.offsets[r]));
     int64_t i = 0;
@@ -69,6 +72,39 @@ bool SampleParsesAs(const table::ColumnBuffers& sample, DataType type) {
   return true;
 }
 
+// A column's storage for every row of the file, and where chunks write into it.
+table::ColumnBuffers AllocateColumn(DataType type, int64_t rows) {
+  table::ColumnBuffers b;
+  b.type = type == DataType::kCategory ? DataType::kString : type;
+  b.rows = rows;
+  const auto n = static_cast<size_t>(rows);
+  switch (b.type) {
+    case DataType::kBool:
+      b.bools.resize(n);
+      break;
+    case DataType::kInt64:
+    case DataType::kTimestamp:
+      b.ints.resize(n);
+      break;
+    case DataType::kFloat64:
+      b.doubles.resize(n);
+      break;
+    default:
+      b.offsets.resize(n + 1);
+      break;
+  }
+  return b;
+}
+
+internal::ColumnTarget TargetOf(table::ColumnBuffers& b) {
+  internal::ColumnTarget t;
+  t.ints = b.ints.data();
+  t.doubles = b.doubles.data();
+  t.bools = b.bools.data();
+  t.offsets = b.offsets.data();
+  return t;
+}
+
 // Appends `src_rows` validity bits to `dst` (which holds `dst_rows`); a missing source
 // bitmap means all present.
 void AppendBits(std::vector<uint64_t>& dst, int64_t dst_rows, const std::vector<uint64_t>& src,
@@ -86,73 +122,34 @@ void AppendBits(std::vector<uint64_t>& dst, int64_t dst_rows, const std::vector<
   }
 }
 
-bool HasNulls(const std::vector<uint64_t>& bits, int64_t rows) {
-  const auto full = static_cast<size_t>(rows >> 6);
-  for (size_t w = 0; w < full; ++w) {
-    if (bits[w] != ~uint64_t{0}) return true;
-  }
-  if ((rows & 63) == 0) return false;
-  const uint64_t mask = (uint64_t{1} << (rows & 63)) - 1;
-  return (bits[full] & mask) != mask;
-}
-
-// One column from its per-chunk buffers, freeing each as it is copied.
-absl::StatusOr<Column> Assemble(std::vector<ParsedChunk>& chunks, size_t c, DataType type) {
-  table::ColumnBuffers out;
-  out.type = type == DataType::kCategory ? DataType::kString : type;
-  int64_t rows = 0;
-  size_t bytes = 0;
+// Finishes column `c` from the chunks' parts: string offsets rebased onto one byte buffer,
+// the chunks' bitmaps joined (none when no chunk had a null).
+absl::StatusOr<Column> Assemble(table::ColumnBuffers out, std::vector<ParsedChunk>& chunks,
+                                absl::Span<const int64_t> row_base, size_t c, DataType type) {
   bool nulls = false;
-  for (const ParsedChunk& k : chunks) {
-    rows += k.rows;
-    bytes += k.columns[c].buffers.bytes.size();
-    nulls |= HasNulls(k.columns[c].buffers.validity, k.rows);
-  }
-  const auto n = static_cast<size_t>(rows);
-  switch (out.type) {
-    case DataType::kBool:
-      out.bools.reserve(n);
-      break;
-    case DataType::kInt64:
-    case DataType::kTimestamp:
-      out.ints.reserve(n);
-      break;
-    case DataType::kFloat64:
-      out.doubles.reserve(n);
-      break;
-    default:
-      out.offsets.reserve(n + 1);
-      out.offsets.push_back(0);
-      out.bytes.reserve(bytes);
-      break;
-  }
-  int64_t done = 0;
-  for (ParsedChunk& k : chunks) {
-    table::ColumnBuffers& b = k.columns[c].buffers;
-    switch (out.type) {
-      case DataType::kBool:
-        out.bools.insert(out.bools.end(), b.bools.begin(), b.bools.end());
-        break;
-      case DataType::kInt64:
-      case DataType::kTimestamp:
-        out.ints.insert(out.ints.end(), b.ints.begin(), b.ints.end());
-        break;
-      case DataType::kFloat64:
-        out.doubles.insert(out.doubles.end(), b.doubles.begin(), b.doubles.end());
-        break;
-      default: {
-        const int64_t base = static_cast<int64_t>(out.bytes.size());
-        for (size_t i = 1; i < b.offsets.size(); ++i) out.offsets.push_back(b.offsets[i] + base);
-        out.bytes.append(b.bytes);
-        break;
+  for (const ParsedChunk& k : chunks) nulls |= !k.columns[c].validity.empty();
+  if (out.type == DataType::kString) {
+    size_t bytes = 0;
+    for (const ParsedChunk& k : chunks) bytes += k.columns[c].bytes.size();
+    out.bytes.reserve(bytes);
+    out.offsets[0] = 0;
+    for (size_t k = 0; k < chunks.size(); ++k) {
+      const auto shift = static_cast<int64_t>(out.bytes.size());
+      for (int64_t r = row_base[k] + 1; r <= row_base[k] + chunks[k].rows; ++r) {
+        out.offsets[static_cast<size_t>(r)] += shift;
       }
+      out.bytes.append(chunks[k].columns[c].bytes);
+      std::string().swap(chunks[k].columns[c].bytes);
     }
-    AppendBits(out.validity, done, b.validity, k.rows);
-    done += k.rows;
-    b = table::ColumnBuffers();  // free as we go: peak memory is the table plus one chunk
   }
-  out.rows = rows;
-  if (!nulls) out.validity.clear();
+  if (nulls) {
+    int64_t done = 0;
+    for (ParsedChunk& k : chunks) {
+      AppendBits(out.validity, done, k.columns[c].validity, k.rows);
+      done += k.rows;
+      std::vector<uint64_t>().swap(k.columns[c].validity);
+    }
+  }
   ASSIGN_OR_RETURN(Column column, Column::FromBuffers(std::move(out)));
   if (type == DataType::kCategory) return column.ToCategory();
   return column;
@@ -203,11 +200,20 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
   std::vector<ColumnPlan> plan(columns);
   std::vector<uint8_t> unknown(columns, 0);  // no value in the sample: decided after parsing
   {
-    const std::vector<size_t> sample_cut = internal::CutChunks(data, body, kSampleBytes);
+    const size_t sample_end = internal::CutChunks(data, body, kSampleBytes)[1];
+    const int64_t sample_rows = internal::CountRows(data, body, sample_end);
     std::vector<ColumnPlan> as_text(columns);
-    ParsedChunk sample = internal::ParseChunk(data, body, sample_cut[1], dialect, as_text, names);
+    std::vector<table::ColumnBuffers> text(columns);
+    std::vector<internal::ColumnTarget> targets(columns);
+    for (size_t c = 0; c < columns; ++c) {
+      text[c] = AllocateColumn(DataType::kString, sample_rows);
+      targets[c] = TargetOf(text[c]);
+    }
+    ParsedChunk sample = internal::ParseChunk(data, body, sample_end, dialect, as_text, names,
+                                              targets, 0, sample_rows);
     if (sample.has_error) return LineError(body_line + sample.error_line, sample.error);
     for (size_t c = 0; c < columns; ++c) {
+      text[c].bytes = std::move(sample.columns[c].bytes);
       auto it = options.column_types.find(names[c]);
       if (it != options.column_types.end()) {
         plan[c].type = it->second;
@@ -220,7 +226,8 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
         continue;
       }
       for (DataType candidate : kLadder) {
-        if (candidate == DataType::kString || SampleParsesAs(sample.columns[c].buffers, candidate)) {
+        if (candidate == DataType::kString ||
+            SampleParsesAs(text[c], sample.columns[c].validity, candidate)) {
           plan[c].type = candidate;
           break;
         }
@@ -233,9 +240,26 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
       std::max(kMinChunkBytes, (data.size() - body) / (static_cast<size_t>(threads) * 8) + 1);
   const std::vector<size_t> cuts = internal::CutChunks(data, body, target);
   const int64_t chunk_count = static_cast<int64_t>(cuts.size()) - 1;
-  std::vector<ParsedChunk> chunks(static_cast<size_t>(std::max<int64_t>(chunk_count, 0)));
+  std::vector<int64_t> row_base(static_cast<size_t>(chunk_count) + 1, 0);
   ParallelFor(chunk_count, threads, [&](int64_t k) {
-    chunks[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, plan, names);
+    row_base[k + 1] = internal::CountRows(data, cuts[k], cuts[k + 1]);
+    // Dropped again until the parse reads it: the page cache still holds the file, and peak
+    // memory stays the table's own size rather than the table plus the file.
+    if (release) release(cuts[k], cuts[k + 1]);
+  });
+  for (int64_t k = 0; k < chunk_count; ++k) row_base[k + 1] += row_base[k];
+  const int64_t rows = row_base[chunk_count];
+
+  std::vector<table::ColumnBuffers> storage(columns);
+  std::vector<internal::ColumnTarget> targets(columns);
+  for (size_t c = 0; c < columns; ++c) {
+    storage[c] = AllocateColumn(plan[c].type, rows);
+    targets[c] = TargetOf(storage[c]);
+  }
+  std::vector<ParsedChunk> chunks(static_cast<size_t>(chunk_count));
+  ParallelFor(chunk_count, threads, [&](int64_t k) {
+    chunks[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, plan, names, targets,
+                                     row_base[k], row_base[k + 1] - row_base[k]);
     if (release) release(cuts[k], cuts[k + 1]);
   });
   std::vector<int64_t> first_line(chunks.size());
@@ -265,9 +289,13 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
       std::vector<ColumnPlan> only(columns);
       for (size_t o = 0; o < columns; ++o) only[o].wanted = o == c;
       only[c].type = kLadder[rung];
+      table::ColumnBuffers wider = AllocateColumn(kLadder[rung], rows);
+      std::vector<internal::ColumnTarget> wider_targets(columns);
+      wider_targets[c] = TargetOf(wider);
       std::vector<ParsedChunk> again(chunks.size());
       ParallelFor(chunk_count, threads, [&](int64_t k) {
-        again[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, only, names);
+        again[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, only, names,
+                                        wider_targets, row_base[k], row_base[k + 1] - row_base[k]);
       });
       bool held = true;
       for (size_t k = 0; k < again.size(); ++k) {
@@ -276,6 +304,7 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
       }
       if (held) {
         plan[c].type = kLadder[rung];
+        storage[c] = std::move(wider);
         for (size_t k = 0; k < chunks.size(); ++k) {
           chunks[k].columns[c] = std::move(again[k].columns[c]);
         }
@@ -287,7 +316,8 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
   std::vector<table::Field> fields;
   std::vector<Column> out;
   for (size_t c = 0; c < columns; ++c) {
-    ASSIGN_OR_RETURN(Column column, Assemble(chunks, c, plan[c].type));
+    ASSIGN_OR_RETURN(Column column,
+                     Assemble(std::move(storage[c]), chunks, row_base, c, plan[c].type));
     fields.push_back(table::Field{names[c], plan[c].type});
     out.push_back(std::move(column));
   }

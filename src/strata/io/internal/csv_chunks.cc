@@ -106,68 +106,57 @@ class NullTokens {
   std::vector<std::vector<std::string>> by_length_;
 };
 
-void PushValidity(std::vector<uint64_t>& bits, int64_t row, bool present) {
-  if ((row & 63) == 0) bits.push_back(0);
-  if (present) bits.back() |= uint64_t{1} << (row & 63);
+// Sets row `r` (chunk-local) absent; the bitmap appears with the first null.
+void MarkNull(std::vector<uint64_t>& bits, int64_t r, int64_t rows) {
+  if (bits.empty()) bits.assign(static_cast<size_t>((rows + 63) / 64), ~uint64_t{0});
+  bits[static_cast<size_t>(r >> 6)] &= ~(uint64_t{1} << (r & 63));
 }
 
-void PushNullSlot(table::ColumnBuffers& b) {
-  switch (b.type) {
-    case DataType::kBool:
-      b.bools.push_back(0);
-      break;
+// Stores one present value at `row`; false when it does not parse as the type. Strings that
+// are not valid UTF-8 set `utf8_error` to the byte offset within the field.
+bool StoreValue(DataType type, const ColumnTarget& t, int64_t row, std::string_view text,
+                std::string& bytes, size_t& utf8_error) {
+  switch (type) {
     case DataType::kInt64:
+      return ParseInt64(text, &t.ints[row]);
     case DataType::kTimestamp:
-      b.ints.push_back(0);
-      break;
+      return ParseTimestampMicros(text, &t.ints[row]);
     case DataType::kFloat64:
-      b.doubles.push_back(0.0);
-      break;
-    case DataType::kString:
-    case DataType::kCategory:
-      b.offsets.push_back(static_cast<int64_t>(b.bytes.size()));
-      break;
-  }
-}
-
-// Appends one present value; false when it does not parse as the type. Strings that are not
-// valid UTF-8 set `utf8_error` to the byte offset within the field.
-bool PushValue(table::ColumnBuffers& b, std::string_view text, size_t& utf8_error) {
-  switch (b.type) {
-    case DataType::kInt64: {
-      int64_t v = 0;
-      if (!ParseInt64(text, &v)) return false;
-      b.ints.push_back(v);
-      return true;
-    }
-    case DataType::kTimestamp: {
-      int64_t v = 0;
-      if (!ParseTimestampMicros(text, &v)) return false;
-      b.ints.push_back(v);
-      return true;
-    }
-    case DataType::kFloat64: {
-      double v = 0;
-      if (!ParseFloat64(text, &v)) return false;
-      b.doubles.push_back(v);
-      return true;
-    }
+      return ParseFloat64(text, &t.doubles[row]);
     case DataType::kBool: {
       bool v = false;
       if (!ParseBool(text, &v)) return false;
-      b.bools.push_back(v ? 1 : 0);
+      t.bools[row] = v ? 1 : 0;
       return true;
     }
     case DataType::kString:
-    case DataType::kCategory: {
+    case DataType::kCategory:
       utf8_error = InvalidUtf8At(text);
       if (utf8_error != std::string_view::npos) return false;
-      b.bytes.append(text);
-      b.offsets.push_back(static_cast<int64_t>(b.bytes.size()));
+      bytes.append(text);
+      t.offsets[row + 1] = static_cast<int64_t>(bytes.size());
       return true;
-    }
   }
   return false;
+}
+
+void StoreNull(DataType type, const ColumnTarget& t, int64_t row, const std::string& bytes) {
+  switch (type) {
+    case DataType::kInt64:
+    case DataType::kTimestamp:
+      t.ints[row] = 0;
+      break;
+    case DataType::kFloat64:
+      t.doubles[row] = 0;
+      break;
+    case DataType::kBool:
+      t.bools[row] = 0;
+      break;
+    case DataType::kString:
+    case DataType::kCategory:
+      t.offsets[row + 1] = static_cast<int64_t>(bytes.size());
+      break;
+  }
 }
 
 // memchr hops: quotes are rare in most files, and memchr skips the rest many bytes at a time.
@@ -252,36 +241,50 @@ std::vector<size_t> CutChunks(std::string_view data, size_t begin, size_t target
   return cuts;
 }
 
+int64_t CountRows(std::string_view data, size_t begin, size_t end) {
+  const char* p = data.data() + begin;
+  const char* stop = data.data() + end;
+  int64_t rows = 0;
+  if (std::memchr(p, '"', static_cast<size_t>(stop - p)) == nullptr &&
+      std::memchr(p, '\r', static_cast<size_t>(stop - p)) == nullptr) {
+    // No quotes and no CR, the usual case: rows are the non-empty lines.
+    while (p < stop) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
+      const char* line_end = nl == nullptr ? stop : nl;
+      rows += line_end > p ? 1 : 0;
+      p = line_end + 1;
+    }
+    return rows;
+  }
+  bool in_quotes = false;
+  bool row_open = false;
+  for (; p < stop; ++p) {
+    const char c = *p;
+    if (c == '"') {
+      in_quotes = !in_quotes;
+      row_open = true;
+    } else if (!in_quotes && (c == '\n' || c == '\r')) {
+      rows += row_open ? 1 : 0;
+      row_open = false;
+    } else {
+      row_open = true;
+    }
+  }
+  return rows + (row_open ? 1 : 0);
+}
+
 ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
                        const CsvDialect& dialect, absl::Span<const ColumnPlan> plan,
-                       absl::Span<const std::string> names) {
+                       absl::Span<const std::string> names, absl::Span<const ColumnTarget> targets,
+                       int64_t row_base, int64_t row_count) {
   ParsedChunk out;
   const size_t columns = plan.size();
   out.columns.resize(columns);
-  // A first guess at the row count from the bytes, so vectors rarely regrow.
-  const size_t guess = (end_offset - begin) / (columns * 6 + 1) + 16;
   for (size_t c = 0; c < columns; ++c) {
-    table::ColumnBuffers& b = out.columns[c].buffers;
-    b.type = plan[c].type;
-    if (b.type == DataType::kCategory) b.type = DataType::kString;  // re-coded by the reader
-    if (!plan[c].wanted) continue;
-    switch (b.type) {
-      case DataType::kBool:
-        b.bools.reserve(guess);
-        break;
-      case DataType::kInt64:
-      case DataType::kTimestamp:
-        b.ints.reserve(guess);
-        break;
-      case DataType::kFloat64:
-        b.doubles.reserve(guess);
-        break;
-      default:
-        b.offsets.reserve(guess + 1);
-        break;
+    const DataType t = plan[c].type;
+    if (plan[c].wanted && (t == DataType::kString || t == DataType::kCategory)) {
+      out.columns[c].bytes.reserve((end_offset - begin) / columns + 16);
     }
-    if (b.type == DataType::kString) b.offsets.push_back(0);
-    b.validity.reserve(guess / 64 + 1);
   }
   const SpecialBytes special(dialect.delimiter);
   const NullTokens nulls(dialect.null_tokens);
@@ -308,7 +311,13 @@ ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
       continue;
     }
     const int64_t row_line = line;
-    const int64_t row = out.rows;
+    const int64_t local = out.rows;
+    if (local >= row_count) {
+      // CountRows and the parser disagree: only malformed input could cause it.
+      fail(row_line, "malformed row structure (rows could not be delimited)");
+      return out;
+    }
+    const int64_t row = row_base + local;
     size_t c = 0;
     while (true) {
       std::string_view text;
@@ -319,28 +328,29 @@ ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
       }
       if (c < columns && plan[c].wanted) {
         ChunkColumn& col = out.columns[c];
-        table::ColumnBuffers& b = col.buffers;
+        const DataType type = plan[c].type;
         if (!quoted && nulls.Matches(text)) {
           if (!col.failed) {
-            PushNullSlot(b);
-            PushValidity(b.validity, row, false);
+            StoreNull(type, targets[c], row, col.bytes);
+            MarkNull(col.validity, local, row_count);
           }
         } else {
           col.any_value = true;
           if (!col.failed) {
             size_t utf8_error = std::string_view::npos;
-            if (PushValue(b, text, utf8_error)) {
-              PushValidity(b.validity, row, true);
-            } else if (utf8_error != std::string_view::npos) {
-              fail(row_line, absl::StrCat("column '", AsAbsl(names[c]),
-                                          "': invalid UTF-8 at byte ", utf8_error, " of the field"));
-              return out;
-            } else if (plan[c].strict) {
-              fail(row_line, absl::StrCat("column '", AsAbsl(names[c]), "': '",
-                                          AsAbsl(text.substr(0, 40)), "' is not ",
-                                          AsAbsl(table::DataTypeName(plan[c].type))));
-              return out;
-            } else {
+            if (!StoreValue(type, targets[c], row, text, col.bytes, utf8_error)) {
+              if (utf8_error != std::string_view::npos) {
+                fail(row_line, absl::StrCat("column '", AsAbsl(names[c]),
+                                            "': invalid UTF-8 at byte ", utf8_error,
+                                            " of the field"));
+                return out;
+              }
+              if (plan[c].strict) {
+                fail(row_line, absl::StrCat("column '", AsAbsl(names[c]), "': '",
+                                            AsAbsl(text.substr(0, 40)), "' is not ",
+                                            AsAbsl(table::DataTypeName(type))));
+                return out;
+              }
               col.failed = true;
             }
           }
@@ -363,6 +373,10 @@ ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
       return out;
     }
     ++out.rows;
+  }
+  if (out.rows != row_count) {
+    fail(line, "malformed row structure (rows could not be delimited)");
+    return out;
   }
   out.lines = line;
   return out;

@@ -46,6 +46,10 @@ absl::StatusOr<CsvHeaderRow> ReadFirstRow(std::string_view data, size_t begin, i
 // at least one chunk, empty when begin == data.size().
 std::vector<size_t> CutChunks(std::string_view data, size_t begin, size_t target);
 
+// Rows in [begin, end) as ParseChunk will see them: non-blank rows, ended by LF, CR or CRLF
+// outside quotes. Lets the reader size every column once before the threads fill it in.
+int64_t CountRows(std::string_view data, size_t begin, size_t end);
+
 // What to do with one column while parsing a chunk.
 struct ColumnPlan {
   table::DataType type = table::DataType::kString;
@@ -53,10 +57,21 @@ struct ColumnPlan {
   bool strict = false;  // a value that does not parse is an error, not a failure mark
 };
 
+// Where a chunk writes one column: the whole column's arrays, sized for every row of the
+// file; the chunk writes rows [row_base, row_base + rows). Strings write chunk-local end
+// offsets at offsets[row + 1] and their bytes to the chunk's own buffer; the reader rebases.
+struct ColumnTarget {
+  int64_t* ints = nullptr;
+  double* doubles = nullptr;
+  uint8_t* bools = nullptr;
+  int64_t* offsets = nullptr;
+};
+
 struct ChunkColumn {
-  table::ColumnBuffers buffers;  // validity always kept while parsing
-  bool failed = false;           // a value did not parse as the type (not strict)
-  bool any_value = false;        // a non-null value was seen
+  std::string bytes;               // string values of this chunk
+  std::vector<uint64_t> validity;  // this chunk's rows; empty while there is no null
+  bool failed = false;             // a value did not parse as the type (not strict)
+  bool any_value = false;          // a non-null value was seen
 };
 
 struct ParsedChunk {
@@ -69,10 +84,12 @@ struct ParsedChunk {
   std::string error;
 };
 
-// Parses rows in [begin, end) of `data` into `columns.size()` columns per `plan`.
-// `names` are used in error messages.
+// Parses the `row_count` rows in [begin, end) of `data` (as counted by CountRows) into
+// `targets` per `plan`, starting at row `row_base`. `names` are used in error messages.
 ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end, const CsvDialect& dialect,
-                       absl::Span<const ColumnPlan> plan, absl::Span<const std::string> names);
+                       absl::Span<const ColumnPlan> plan, absl::Span<const std::string> names,
+                       absl::Span<const ColumnTarget> targets, int64_t row_base,
+                       int64_t row_count);
 
 }  // namespace strata::io::internal
 

@@ -78,6 +78,41 @@ bool ParseInt64(std::string_view s, int64_t* v) {
 
 bool ParseFloat64(std::string_view s, double* v) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  // Fast path for plain decimals ("-12.345"): when the digits fit 2^53 and there are at most
+  // 22 after the point, mantissa / 10^k is one correctly rounded division (both operands are
+  // exact doubles), the same double from_chars gives.
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  size_t i = 0;
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative) i = 1;
+  uint64_t mantissa = 0;
+  size_t digits = 0;
+  size_t fraction = 0;
+  bool point = false;
+  bool simple = i < s.size();
+  for (; i < s.size() && simple; ++i) {
+    const unsigned d = static_cast<unsigned char>(s[i]) - '0';
+    if (d <= 9) {
+      if (++digits > 19) {
+        simple = false;
+        break;
+      }
+      mantissa = mantissa * 10 + d;
+      fraction += point ? 1 : 0;
+    } else if (s[i] == '.' && !point) {
+      point = true;
+    } else {
+      simple = false;
+    }
+  }
+  if (simple && digits > 0 && mantissa <= (uint64_t{1} << 53) && fraction <= 22) {
+    const double m = static_cast<double>(mantissa);
+    const double x = m / kPow10[fraction];
+    *v = negative ? -x : x;
+    return true;
+  }
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
 }
