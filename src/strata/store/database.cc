@@ -222,4 +222,8 @@ absl::StatusOr<int> Database::SchemaVersion(std::string_view component) {
   return version;
 }
 
+absl::Status Database::Ping() {
+  return Read([](Connection& c) { return c.QueryOne("SELECT 1").status(); });
+}
+
 }  // namespace strata::store

@@ -146,6 +146,9 @@ class Database {
   // Applies every migration of `component` newer than the recorded version, in order.
   absl::Status Migrate(std::string_view component, absl::Span<const Migration> migrations);
 
+  // Whether the database answers a trivial query now (health checks).
+  absl::Status Ping();
+
   // The highest applied migration version of `component` (0 when none).
   absl::StatusOr<int> SchemaVersion(std::string_view component);
 
