@@ -278,7 +278,7 @@ absl::StatusOr<VerifiedBlob> Datasets::Verify(const DatasetRef& ref) {
   absl::StatusOr<blob::BlobInfo> info = blobs_->Get(v.artifact_path);
   if (!info.ok()) {
     if (absl::IsNotFound(info.status()) || absl::IsDataLoss(info.status())) {
-      return Corrupt(v, info.status().message());
+      return Corrupt(v, AsStd(info.status().message()));
     }
     return info.status();
   }
@@ -297,7 +297,7 @@ absl::StatusOr<std::string> Datasets::Materialize(const DatasetRef& ref,
   absl::StatusOr<blob::BlobInfo> info = blobs_->Get(v.artifact_path);
   if (!info.ok()) {
     if (absl::IsNotFound(info.status()) || absl::IsDataLoss(info.status())) {
-      return Corrupt(v, info.status().message());
+      return Corrupt(v, AsStd(info.status().message()));
     }
     return info.status();
   }
