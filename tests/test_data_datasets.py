@@ -13,6 +13,8 @@ import urllib.parse
 from harness import STRATA_BIN, Checks, Server, backends, expect_error
 
 API = "/api/2.0/mlflow"
+# The CLI runs with the data folder as its working directory: resolve a relative STRATA_BIN.
+BIN = os.path.abspath(STRATA_BIN)
 
 V1 = "id,score,name\n1,2.5,a\n2,3.5,b\n3,,c\n"
 V2 = "id,score,name,extra\n1,low,a,1\n2,high,b,2\n3,mid,,3\n6,mid,d,4\n"
@@ -40,7 +42,7 @@ class Env:
         return path
 
     def data(self, *args):
-        cmd = [STRATA_BIN, "data", *args, "--home", self.home]
+        cmd = [BIN, "data", *args, "--home", self.home]
         if self.store:
             cmd += ["--store", self.store]
         # Outside any git repository, so the git fields are null (the unit tests cover capture).
