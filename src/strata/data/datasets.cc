@@ -130,6 +130,16 @@ absl::Status CheckDigest(const DatasetVersion& v, const FileDigest& got) {
   return absl::OkStatus();
 }
 
+// The blob behind a manifest; a ref that is gone or damaged is the version's data loss.
+absl::StatusOr<blob::BlobInfo> BlobOf(blob::ArtifactStore& blobs, const DatasetVersion& v) {
+  absl::StatusOr<blob::BlobInfo> info = blobs.Get(v.artifact_path);
+  if (!info.ok() &&
+      (absl::IsNotFound(info.status()) || absl::IsDataLoss(info.status()))) {
+    return Corrupt(v, AsStd(info.status().message()));
+  }
+  return info;
+}
+
 }  // namespace
 
 absl::Status ValidateDatasetName(std::string_view name) {
@@ -275,32 +285,20 @@ absl::StatusOr<DatasetVersion> Datasets::GetVersion(const DatasetRef& ref) {
 
 absl::StatusOr<VerifiedBlob> Datasets::Verify(const DatasetRef& ref) {
   ASSIGN_OR_RETURN(DatasetVersion v, GetVersion(ref));
-  absl::StatusOr<blob::BlobInfo> info = blobs_->Get(v.artifact_path);
-  if (!info.ok()) {
-    if (absl::IsNotFound(info.status()) || absl::IsDataLoss(info.status())) {
-      return Corrupt(v, AsStd(info.status().message()));
-    }
-    return info.status();
-  }
-  absl::StatusOr<FileDigest> got = HashFile(info->blob_path);
+  ASSIGN_OR_RETURN(blob::BlobInfo info, BlobOf(*blobs_, v));
+  absl::StatusOr<FileDigest> got = HashFile(info.blob_path);
   if (!got.ok()) {
     if (absl::IsNotFound(got.status())) return Corrupt(v, "the blob file is missing");
     return got.status();
   }
   RETURN_IF_ERROR(CheckDigest(v, *got));
-  return VerifiedBlob{std::move(v), std::move(info->blob_path)};
+  return VerifiedBlob{std::move(v), std::move(info.blob_path)};
 }
 
 absl::StatusOr<std::string> Datasets::Materialize(const DatasetRef& ref,
                                                   const std::string& out_path) {
   ASSIGN_OR_RETURN(DatasetVersion v, GetVersion(ref));
-  absl::StatusOr<blob::BlobInfo> info = blobs_->Get(v.artifact_path);
-  if (!info.ok()) {
-    if (absl::IsNotFound(info.status()) || absl::IsDataLoss(info.status())) {
-      return Corrupt(v, AsStd(info.status().message()));
-    }
-    return info.status();
-  }
+  ASSIGN_OR_RETURN(blob::BlobInfo info, BlobOf(*blobs_, v));
   std::error_code ec;
   std::filesystem::path target(out_path);
   if (std::filesystem::is_directory(target, ec)) {
@@ -309,7 +307,7 @@ absl::StatusOr<std::string> Datasets::Materialize(const DatasetRef& ref,
   const std::string tmp = absl::StrCat(target.string(), ".strata-tmp-", getpid());
   File out(std::fopen(tmp.c_str(), "wb"));
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
-  absl::StatusOr<FileDigest> got = HashFile(info->blob_path, out.get(), tmp);
+  absl::StatusOr<FileDigest> got = HashFile(info.blob_path, out.get(), tmp);
   absl::Status s = got.ok() ? CheckDigest(v, *got) : got.status();
   if (s.ok() && (std::fflush(out.get()) != 0 || fsync(fileno(out.get())) != 0)) {
     s = absl::InternalError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));

@@ -54,7 +54,7 @@ std::string GitText(const data::DatasetVersion& v) {
 }
 
 std::string Percent(std::optional<double> relative) {
-  if (!relative) return "new";
+  if (!relative) return "from 0";
   return absl::StrFormat("%+.1f%%", *relative * 100);
 }
 
@@ -182,10 +182,14 @@ class DataAddCommand : public DataSubcommand {
       return 0;
     }
     if (added->created) {
-      std::printf("Added %s@%" PRId64 ": %s, %" PRId64 " rows, sha256 %s (%.3f s, %.0f MB/s)\n",
+      // Throughput only where it means something (not for a few bytes).
+      const std::string rate =
+          v.size_bytes >= (1 << 20) && seconds > 0
+              ? absl::StrFormat(", %.0f MB/s", static_cast<double>(v.size_bytes) / 1e6 / seconds)
+              : "";
+      std::printf("Added %s@%" PRId64 ": %s, %" PRId64 " rows, sha256 %s (%.3f s%s)\n",
                   v.name.c_str(), v.version, HumanBytes(v.size_bytes).c_str(), v.row_count,
-                  v.sha256.c_str(), seconds,
-                  seconds > 0 ? static_cast<double>(v.size_bytes) / 1e6 / seconds : 0.0);
+                  v.sha256.c_str(), seconds, rate.c_str());
     } else {
       std::printf("Unchanged: %s@%" PRId64 " already holds these bytes (sha256 %s); "
                   "use --force to add a new version anyway\n",
