@@ -9,12 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/base/clock.h"
+#include "strata/base/ids.h"
 #include "strata/base/sha256.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
@@ -28,11 +30,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxNameLength = 200;
 constexpr size_t kChunkBytes = 1 << 20;
-
-struct FileDigest {
-  std::string sha256;
-  int64_t size = 0;
-};
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -108,10 +105,19 @@ std::string SchemaJson(const table::Schema& schema) {
   return fields.dump();
 }
 
-// Logical path of a version's bytes: one ref per (name, content), so a forced re-add of
-// identical bytes reuses it. The blob under it is shared by every name with these bytes.
-std::string ArtifactPathFor(std::string_view name, const std::string& sha256) {
-  return absl::StrCat("datasets/", AsAbsl(name), "/sha256/", sha256);
+// Logical path of a version's bytes: a ref unique to the version (so no add ever rewrites
+// another version's ref), named after the original file for people browsing the store. The
+// blob behind it is shared by every version, of any name, with the same bytes.
+std::string ArtifactPathFor(std::string_view name, std::string file_name) {
+  // Only characters no path check objects to (a file may be called "a%2f..csv").
+  for (char& c : file_name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' &&
+        c != '-') {
+      c = '_';
+    }
+  }
+  if (file_name.empty() || file_name[0] == '.') file_name = "data" + file_name;
+  return absl::StrCat("datasets/", AsAbsl(name), "/", NewId(), "/", file_name);
 }
 
 absl::Status Corrupt(const DatasetVersion& v, std::string_view detail) {
@@ -225,6 +231,44 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
     if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
   }
 
+  // The copy into the blob store (which hashes again while copying) runs beside the parse:
+  // both are a full pass over the file and they use different cores. The ref is new and unique
+  // to this add, so a failed add can remove it without touching any other version's.
+  const std::string artifact_path = ArtifactPathFor(name, abs.filename().string());
+  absl::StatusOr<blob::BlobInfo> stored = absl::UnknownError("blob copy did not run");
+  std::thread copier([&] { stored = blobs_->PutFile(artifact_path, abs.string()); });
+  absl::StatusOr<DatasetVersion> described = Describe(name, abs, format, digest, options);
+  copier.join();
+  auto drop_ref = [&] {
+    if (stored.ok()) blobs_->Delete(artifact_path).IgnoreError();
+  };
+  if (!stored.ok()) return stored.status();
+  if (!described.ok()) {
+    drop_ref();
+    return described.status();
+  }
+  // A different hash means the file was rewritten after it was first hashed: the manifest
+  // (schema, profile) might not describe the stored bytes.
+  if (stored->sha256 != digest.sha256) {
+    drop_ref();
+    return absl::AbortedError(absl::StrCat(path, " changed while it was being added (sha256:",
+                                           digest.sha256, " then sha256:", stored->sha256,
+                                           "); add it again"));
+  }
+  described->artifact_path = artifact_path;
+  absl::StatusOr<InsertVersionResult> inserted =
+      store_->InsertVersion(*described, !options.force);
+  // Not created: a concurrent adder stored identical bytes first; its version has its own ref.
+  if (!inserted.ok() || !inserted->created) drop_ref();
+  if (!inserted.ok()) return inserted.status();
+  return AddResult{std::move(inserted->version), inserted->created};
+}
+
+absl::StatusOr<DatasetVersion> Datasets::Describe(std::string_view name,
+                                                  const std::filesystem::path& abs,
+                                                  io::FileFormat format,
+                                                  const FileDigest& digest,
+                                                  const AddOptions& options) {
   ASSIGN_OR_RETURN(table::Table t, io::ReadTable(abs.string(), options.csv));
   json profile;
   if (options.profiler) {
@@ -235,7 +279,6 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
   } else {
     profile = SummarizeColumns(t);
   }
-
   DatasetVersion v;
   v.name = std::string(name);
   v.sha256 = digest.sha256;
@@ -246,6 +289,7 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
   v.row_count = t.num_rows();
   v.profile_json = profile.dump();
   if (options.capture_git) {
+    std::error_code ec;
     std::string dir = options.git_search_dir;
     if (dir.empty()) dir = std::filesystem::current_path(ec).string();
     ASSIGN_OR_RETURN(v.git, internal::CaptureGit(dir));
@@ -254,18 +298,7 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
   v.created_at_ms = NowMillis();
   v.description = options.description;
   v.tags = options.tags;
-  v.artifact_path = ArtifactPathFor(name, digest.sha256);
-
-  // The blob store hashes again while copying; a different hash means the file was rewritten
-  // after it was hashed and parsed, and the manifest would not describe the stored bytes.
-  ASSIGN_OR_RETURN(blob::BlobInfo stored, blobs_->PutFile(v.artifact_path, abs.string()));
-  if (stored.sha256 != v.sha256) {
-    return absl::AbortedError(absl::StrCat(path, " changed while it was being added (sha256:",
-                                           v.sha256, " then sha256:", stored.sha256,
-                                           "); add it again"));
-  }
-  ASSIGN_OR_RETURN(InsertVersionResult inserted, store_->InsertVersion(v, !options.force));
-  return AddResult{std::move(inserted.version), inserted.created};
+  return v;
 }
 
 absl::StatusOr<std::vector<DatasetSummary>> Datasets::ListDatasets() {

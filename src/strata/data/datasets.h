@@ -16,6 +16,7 @@
 #define STRATA_DATA_DATASETS_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@
 #include "strata/blob/artifact_store.h"
 #include "strata/data/dataset_store.h"
 #include "strata/io/csv_reader.h"
+#include "strata/io/read_table.h"
 #include "strata/store/database.h"
 #include "strata/table/table.h"
 #include "strata/tracking/tracking_store.h"
@@ -131,6 +133,12 @@ nlohmann::json DiffToJson(const DatasetDiff& diff);
 // "num_elements"}; tag mlflow.data.context when `context` is not empty.
 tracking::DatasetInput ToMlflowDatasetInput(const DatasetVersion& v, std::string_view context);
 
+// A file's SHA-256 (64 lowercase hex) and size in bytes.
+struct FileDigest {
+  std::string sha256;
+  int64_t size = 0;
+};
+
 // A version whose blob has just been hashed and found intact.
 struct VerifiedBlob {
   DatasetVersion version;
@@ -187,6 +195,11 @@ class Datasets {
  private:
   Datasets(std::unique_ptr<DatasetStore> store, blob::ArtifactStore* blobs)
       : store_(std::move(store)), blobs_(blobs) {}
+
+  // Reads the table and fills every manifest field but version and artifact_path.
+  absl::StatusOr<DatasetVersion> Describe(std::string_view name, const std::filesystem::path& abs,
+                                          io::FileFormat format, const FileDigest& digest,
+                                          const AddOptions& options);
 
   std::unique_ptr<DatasetStore> store_;
   blob::ArtifactStore* blobs_;

@@ -184,6 +184,10 @@ TEST_F(DatasetsTest, AddingTheSameFileTwiceStoresOneBlobAndOneVersion) {
   auto versions = datasets_->ListVersions("d");
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->size(), 2u);
+  // Each version has its own ref onto the one blob.
+  EXPECT_NE((*versions)[0].artifact_path, (*versions)[1].artifact_path);
+  EXPECT_EQ(blobs_->Get((*versions)[0].artifact_path)->sha256,
+            blobs_->Get((*versions)[1].artifact_path)->sha256);
 }
 
 TEST_F(DatasetsTest, VersionsIncrementWhenContentChanges) {
@@ -356,8 +360,14 @@ TEST_F(DatasetsTest, BadInputsAreRejectedPrecisely) {
   auto ragged = datasets_->AddVersion("d", File("r.csv", "a,b\n1\n"), options_);
   EXPECT_TRUE(absl::IsInvalidArgument(ragged.status())) << ragged.status();
   EXPECT_THAT(ragged.status().message(), HasSubstr("line 2"));
-  // Nothing was stored for the failures.
+  // Nothing was stored for the failures: no manifest, and no ref left by the blob copy that
+  // ran beside the failed parse.
   EXPECT_TRUE(absl::IsNotFound(datasets_->ListVersions("d").status()));
+  auto refs = blobs_->List("datasets/d");
+  ASSERT_TRUE(refs.ok()) << refs.status();
+  EXPECT_TRUE(refs->empty());
+  // An odd file name still stores (the ref's name is sanitized).
+  EXPECT_TRUE(datasets_->AddVersion("odd", File("a%2e%2e b.csv", kCsv1), options_).ok());
 }
 
 TEST(DatasetRefTest, Parses) {
