@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "strata/api/artifact_handlers.h"
+#include "strata/api/dataset_handlers.h"
 #include "strata/api/errors.h"
 #include "strata/api/mlflow_registry_handlers.h"
 #include "strata/api/mlflow_tracking_handlers.h"
@@ -16,6 +17,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/blob/artifact_store.h"
+#include "strata/data/datasets.h"
 #include "strata/http/server.h"
 #include "strata/registry/model_registry.h"
 #include "strata/store/database.h"
@@ -36,6 +38,7 @@ class ApiServerImpl : public ApiServer {
   std::unique_ptr<tracking::TrackingStore> tracking_;
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<blob::ArtifactStore> artifacts_;
+  std::unique_ptr<data::Datasets> datasets_;
   std::unique_ptr<http::Server> http_;
 
   ~ApiServerImpl() override {
@@ -107,6 +110,10 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
                    tracking::TrackingStore::Open(server->db_.get(), tracking_options));
   ASSIGN_OR_RETURN(server->registry_, registry::ModelRegistry::Open(server->db_.get()));
   ASSIGN_OR_RETURN(server->artifacts_, blob::ArtifactStore::Open(artifacts_dir));
+  // Dataset bytes share the artifact store: identical files logged by runs and added as
+  // dataset versions are one blob.
+  ASSIGN_OR_RETURN(server->datasets_,
+                   data::Datasets::Open(server->db_.get(), server->artifacts_.get()));
 
   http::Router router;
   AddNativeRoutes(router, *server->db_);
@@ -117,6 +124,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
                     [tracking](const std::string& run_id) -> absl::StatusOr<std::string> {
                       return tracking->RunArtifactUri(run_id);
                     });
+  AddDatasetRoutes(router, *server->datasets_);
 
   http::ServerOptions options;
   options.host = config.host;

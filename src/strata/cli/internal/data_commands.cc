@@ -7,6 +7,11 @@ namespace strata::cli {
 DataCommands::DataCommands(CLI::App& app) {
   data_ = app.add_subcommand("data", "Inspect, convert, query, profile, clean and version data");
   verbs_.push_back(MakeDataShowCommand(*data_));
+  verbs_.push_back(MakeDataAddCommand(*data_));
+  verbs_.push_back(MakeDataVersionsCommand(*data_));
+  verbs_.push_back(MakeDataGetCommand(*data_));
+  verbs_.push_back(MakeDataDiffCommand(*data_));
+  verbs_.push_back(MakeDataLogInputCommand(*data_));
 }
 
 int DataCommands::Run() {

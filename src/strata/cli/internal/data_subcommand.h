@@ -22,6 +22,12 @@ class DataSubcommand {
 // Factories, one per verb; each registers its options on `data` (the `strata data` app).
 // Add new verbs here and to the list in data_commands.cc.
 std::unique_ptr<DataSubcommand> MakeDataShowCommand(CLI::App& data);
+// Versioned datasets (data_dataset_commands.cc).
+std::unique_ptr<DataSubcommand> MakeDataAddCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataVersionsCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataGetCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataDiffCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataLogInputCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
