@@ -114,7 +114,7 @@ TEST(EncodeColumnChunkTest, Int64AndTimestampStatistics) {
     ASSERT_TRUE(chunk->statistics.has_min_max);
     EXPECT_EQ(chunk->statistics.min_value, Le64(-7));
     EXPECT_EQ(chunk->statistics.max_value, Le64(9));
-    const ThriftValue& page_stats = Pages(chunk->bytes)[0].header.F(5).F(5);
+    const ThriftValue page_stats = Pages(chunk->bytes)[0].header.F(5).F(5);
     EXPECT_EQ(page_stats.F(3).i, 2);
     EXPECT_EQ(page_stats.F(6).bin, Le64(-7));  // min_value
     EXPECT_EQ(page_stats.F(5).bin, Le64(9));   // max_value
