@@ -80,7 +80,7 @@ class FileSink : public Sink {
 
 // The footer's record of one written column chunk.
 struct ChunkRecord {
-  EncodedColumnChunk encoded;  // bytes released once written
+  EncodedColumnChunk encoded;  // pages released once written
   int64_t file_offset = 0;
   int64_t compressed_size = 0;
 };
@@ -314,9 +314,12 @@ absl::Status WriteTo(const table::Table& t, const ParquetWriteOptions& options, 
       for (EncodedColumnChunk& e : chunks) {
         ChunkRecord& record = rg.chunks.emplace_back();
         record.file_offset = sink->position();
-        record.compressed_size = static_cast<int64_t>(e.bytes.size());
-        RETURN_IF_ERROR(sink->Append(e.bytes));
-        e.bytes = std::string();
+        record.compressed_size = e.total_compressed_size;
+        for (std::string& page : e.pages) {
+          RETURN_IF_ERROR(sink->Append(page));
+          page = std::string();
+        }
+        e.pages = {};
         record.encoded = std::move(e);
       }
     }

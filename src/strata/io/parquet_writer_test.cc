@@ -4,19 +4,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "strata/io/testing/compact_decoder.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// From the ASan runtime (sanitizer/allocator_interface.h, not installed here).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
 
 namespace strata::io {
 namespace {
@@ -307,6 +316,71 @@ TEST(WriteParquetFileTest, FailuresLeaveNothingBehind) {
     EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   }
   EXPECT_EQ(WriteParquetFile("", MixedTable(3)).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Peak heap growth while `fn` runs. Under ASan freed memory stays resident in its quarantine,
+// so the live heap is sampled instead of the RSS high-water mark.
+int64_t PeakGrowth(const std::function<void()>& fn) {
+#if defined(__SANITIZE_ADDRESS__)
+  const int64_t before = static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> peak{before};
+  std::thread sampler([&] {
+    while (!done) {
+      const int64_t now = static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
+      if (now > peak) peak = now;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  fn();
+  done = true;
+  sampler.join();
+  return peak - before;
+#else
+  auto status_kib = [](const char* key) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(key, 0) == 0) return std::atoll(line.c_str() + std::strlen(key));
+    }
+    return -1LL;
+  };
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current RSS
+  const int64_t before = status_kib("VmRSS:");
+  fn();
+  return (status_kib("VmHWM:") - before) * 1024;
+#endif
+}
+
+TEST(WriteParquetFileTest, MemoryStaysNearTheEncodedSize) {
+  constexpr int kRows = 1000000;
+  std::mt19937_64 rng(11);
+  ColumnBuilder ids(DataType::kInt64), values(DataType::kFloat64), names(DataType::kString);
+  for (int r = 0; r < kRows; ++r) {
+    ids.AppendInt64(static_cast<int64_t>(rng() >> 20));
+    r % 10 == 0 ? values.AppendNull() : values.AppendFloat64(static_cast<double>(rng()) / 7.0);
+    names.AppendString(absl::StrCat("name-", rng() % 100000000));
+  }
+  absl::StatusOr<Table> t =
+      Table::Make(Schema({{"id", DataType::kInt64}, {"value", DataType::kFloat64},
+                          {"name", DataType::kString}}),
+                  {ids.Finish(), values.Finish(), names.Finish()});
+  ASSERT_TRUE(t.ok());
+  const std::string path = TempDir() + "/big.parquet";
+  ParquetWriteOptions options;
+  options.threads = 2;
+  absl::Status status;
+  const int64_t growth = PeakGrowth([&] { status = WriteParquetFile(path, *t, options); });
+  ASSERT_TRUE(status.ok()) << status;
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  const int64_t encoded = static_cast<int64_t>(st.st_size);
+  std::printf("peak heap growth %.1f MiB for a %.1f MiB file\n", growth / 1048576.0,
+              encoded / 1048576.0);
+  // One row group holds every row here, so the whole encoded file is in memory at once.
+  EXPECT_LE(growth, 2 * encoded) << "peak growth " << growth << " bytes for " << encoded
+                                 << " encoded bytes";
+  EXPECT_GT(encoded, 10 << 20);  // the bound means something only for a sizeable file
 }
 
 }  // namespace

@@ -152,7 +152,7 @@ class ChunkEncoder {
     BuildPresence();
     use_dictionary_ = options_.dictionary && BuildDictionary();
     if (use_dictionary_) RETURN_IF_ERROR(WriteDictionaryPage());
-    chunk_.data_page_offset = static_cast<int64_t>(chunk_.bytes.size());
+    chunk_.data_page_offset = chunk_.total_compressed_size;
     for (int64_t begin = 0; begin < rows_;) {
       values_.clear();
       MinMax page_mm;
@@ -194,8 +194,9 @@ class ChunkEncoder {
   bool BuildDictionary() {
     const int64_t non_null = rows_ - column_.null_count();
     if (type_ == DataType::kBool || non_null == 0) return false;
-    indices_.resize(static_cast<size_t>(non_null));
-    size_t k = 0;
+    // Grown as values come, so a dictionary given up early costs little memory.
+    indices_.reserve(static_cast<size_t>(std::min<int64_t>(non_null, 1 << 16)));
+    uint32_t index = 0;
     bool ok = true;
     switch (type_) {
       case DataType::kCategory: {
@@ -211,14 +212,16 @@ class ChunkEncoder {
             bytes += 4 + static_cast<int64_t>(string_entries_.back().size());
             ok = bytes <= kMaxCategoryDictionaryBytes;
           }
-          indices_[k++] = static_cast<uint32_t>(slot);
+          indices_.push_back(static_cast<uint32_t>(slot));
         }
         break;
       }
       case DataType::kString: {
         StringDictionary dict(kMaxStringDictionaryBytes);
         for (int64_t r = 0; r < rows_ && ok; ++r) {
-          if (Present(r)) ok = dict.Insert(column_.StringAt(r), &indices_[k++]);
+          if (!Present(r)) continue;
+          ok = dict.Insert(column_.StringAt(r), &index);
+          indices_.push_back(index);
         }
         if (ok) string_entries_ = dict.entries();
         break;
@@ -233,7 +236,8 @@ class ChunkEncoder {
           if (!Present(r)) continue;
           uint64_t bits = 0;
           std::memcpy(&bits, src + r * 8, sizeof(bits));
-          ok = dict.Insert(bits, &indices_[k++]);
+          ok = dict.Insert(bits, &index);
+          indices_.push_back(index);
         }
         if (ok) {
           // It pays when dictionary plus indices take under half of PLAIN's 8 bytes a value.
@@ -284,7 +288,7 @@ class ChunkEncoder {
                      fixed_entries_.size() * sizeof(uint64_t));
       entries = fixed_entries_.size();
     }
-    chunk_.dictionary_page_offset = static_cast<int64_t>(chunk_.bytes.size());
+    chunk_.dictionary_page_offset = chunk_.total_compressed_size;
     compressed_.clear();
     RETURN_IF_ERROR(Compress(options_.codec, values_, options_.compression_level, &compressed_));
     PageHeaderInfo h;
@@ -504,8 +508,11 @@ class ChunkEncoder {
     }
     w.EndStruct();
     chunk_.total_uncompressed_size += static_cast<int64_t>(header_.size()) + h.uncompressed_size;
-    chunk_.bytes += header_;
-    chunk_.bytes.append(body.data(), body.size());
+    std::string& page = chunk_.pages.emplace_back();
+    page.reserve(header_.size() + body.size());
+    page += header_;
+    page.append(body.data(), body.size());
+    chunk_.total_compressed_size += static_cast<int64_t>(page.size());
     return absl::OkStatus();
   }
 

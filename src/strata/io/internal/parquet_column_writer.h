@@ -44,9 +44,11 @@ struct EncodedStatistics {
 inline constexpr size_t kMaxStatisticsValueBytes = 4096;
 
 struct EncodedColumnChunk {
-  // The pages, each a header followed by its (compressed) body.
-  std::string bytes;
-  // Offsets within `bytes`; the writer adds the chunk's position in the file.
+  // The pages in file order, each a header followed by its (compressed) body. One buffer a
+  // page, sized exactly, so a chunk holds no growth slack while it waits to be written.
+  std::vector<std::string> pages;
+  int64_t total_compressed_size = 0;  // bytes of all pages
+  // Offsets from the chunk's first byte; the writer adds the chunk's position in the file.
   int64_t dictionary_page_offset = -1;  // -1: no dictionary page
   int64_t data_page_offset = 0;
   // Page headers plus uncompressed page bodies, as ColumnMetaData wants it.

@@ -45,6 +45,13 @@ std::vector<Page> Pages(const std::string& bytes) {
   return pages;
 }
 
+std::string Joined(const EncodedColumnChunk& chunk) {
+  std::string out;
+  for (const std::string& page : chunk.pages) out += page;
+  EXPECT_EQ(static_cast<int64_t>(out.size()), chunk.total_compressed_size);
+  return out;
+}
+
 std::string Le64(int64_t v) {
   std::string s(8, '\0');
   std::memcpy(s.data(), &v, 8);
@@ -86,7 +93,7 @@ TEST(EncodeColumnChunkTest, PlainInt64PageByHand) {
   o.write_statistics = false;
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(Ints({1, std::nullopt, 3}), o);
   ASSERT_TRUE(chunk.ok()) << chunk.status();
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 1u);
   // Levels 1,0,1 at width 1: one bit-packed group (header 3, bits 101), 4-byte length first.
   const std::string body = std::string("\x02\x00\x00\x00\x03\x05", 6) + Le64(1) + Le64(3);
@@ -102,7 +109,7 @@ TEST(EncodeColumnChunkTest, PlainInt64PageByHand) {
   EXPECT_EQ(chunk->dictionary_page_offset, -1);
   EXPECT_EQ(chunk->data_page_offset, 0);
   EXPECT_EQ(chunk->num_values, 3);
-  EXPECT_EQ(chunk->total_uncompressed_size, static_cast<int64_t>(chunk->bytes.size()));
+  EXPECT_EQ(chunk->total_uncompressed_size, chunk->total_compressed_size);
 }
 
 TEST(EncodeColumnChunkTest, Int64AndTimestampStatistics) {
@@ -114,7 +121,7 @@ TEST(EncodeColumnChunkTest, Int64AndTimestampStatistics) {
     ASSERT_TRUE(chunk->statistics.has_min_max);
     EXPECT_EQ(chunk->statistics.min_value, Le64(-7));
     EXPECT_EQ(chunk->statistics.max_value, Le64(9));
-    const ThriftValue page_stats = Pages(chunk->bytes)[0].header.F(5).F(5);
+    const ThriftValue page_stats = Pages(Joined(*chunk))[0].header.F(5).F(5);
     EXPECT_EQ(page_stats.F(3).i, 2);
     EXPECT_EQ(page_stats.F(6).bin, Le64(-7));  // min_value
     EXPECT_EQ(page_stats.F(5).bin, Le64(9));   // max_value
@@ -146,7 +153,7 @@ TEST(EncodeColumnChunkTest, BoolsArePlainBitsWithStatistics) {
   o.dictionary = true;  // bools are never dictionary-encoded
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(b.Finish(), o);
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 1u);
   // Present values 1,0,0,1,0,1,0,0,1 -> bits 0x29, 0x01.
   const std::string& body = pages[0].body;
@@ -162,7 +169,7 @@ TEST(EncodeColumnChunkTest, StringDictionaryPageAndIndices) {
   absl::StatusOr<EncodedColumnChunk> chunk =
       EncodeColumnChunk(Strings({"b", "a", "b", std::nullopt, "b"}), o);
   ASSERT_TRUE(chunk.ok()) << chunk.status();
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_EQ(chunk->dictionary_page_offset, 0);
   EXPECT_GT(chunk->data_page_offset, 0);
@@ -206,7 +213,7 @@ TEST(EncodeColumnChunkTest, IntegerDictionaryOnlyWhenItPays) {
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(few.Finish(), o);
   ASSERT_TRUE(chunk.ok());
   EXPECT_EQ(chunk->dictionary_page_offset, 0);
-  EXPECT_EQ(Pages(chunk->bytes)[0].body, Le64(0) + Le64(1000) + Le64(2000) + Le64(3000) + Le64(4000));
+  EXPECT_EQ(Pages(Joined(*chunk))[0].body, Le64(0) + Le64(1000) + Le64(2000) + Le64(3000) + Le64(4000));
   EXPECT_EQ(chunk->statistics.max_value, Le64(4000));
   chunk = EncodeColumnChunk(unique.Finish(), o);
   ASSERT_TRUE(chunk.ok());
@@ -219,7 +226,7 @@ TEST(EncodeColumnChunkTest, CategoryWritesOnlyTheEntriesItsRowsUse) {
   o.dictionary = true;
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(cat.Slice(1, 4), o);  // y z y null
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_EQ(pages[0].body, std::string("\x01\x00\x00\x00" "y" "\x01\x00\x00\x00" "z", 10));
   EXPECT_EQ(chunk->statistics.min_value, "y");
@@ -238,7 +245,7 @@ TEST(EncodeColumnChunkTest, PagesSplitAtTheTargetSize) {
   o.data_page_size = 80;
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(b.Finish(), o);
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 10u);
   for (size_t i = 0; i < pages.size(); ++i) {
     EXPECT_EQ(pages[i].header.F(5).F(1).i, 10);
@@ -249,7 +256,7 @@ TEST(EncodeColumnChunkTest, PagesSplitAtTheTargetSize) {
   o.data_page_size = 10;
   chunk = EncodeColumnChunk(s, o);
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> string_pages = Pages(chunk->bytes);
+  const std::vector<Page> string_pages = Pages(Joined(*chunk));
   ASSERT_EQ(string_pages.size(), 2u);  // "aaaa" + the long one, then "c" + "d"
   EXPECT_EQ(string_pages[0].header.F(5).F(1).i, 2);
 }
@@ -261,7 +268,7 @@ TEST(EncodeColumnChunkTest, DataPageV2KeepsLevelsOutsideTheCompressedValues) {
   absl::StatusOr<EncodedColumnChunk> chunk =
       EncodeColumnChunk(Ints({std::nullopt, 4, std::nullopt}), o);
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 1u);
   const ThriftValue& h = pages[0].header;
   EXPECT_EQ(h.F(1).i, 3);  // DATA_PAGE_V2
@@ -289,7 +296,7 @@ TEST(EncodeColumnChunkTest, ChecksumsCoverThePageBody) {
   o.codec = CompressionCodec::kSnappy;
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(Strings({"p", "q", "p"}), o);
   ASSERT_TRUE(chunk.ok());
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 2u);
   for (const Page& p : pages) {
     ASSERT_TRUE(p.header.Has(4));
@@ -308,7 +315,7 @@ TEST(EncodeColumnChunkTest, AllNullColumns) {
   EXPECT_EQ(chunk->dictionary_page_offset, -1);
   EXPECT_FALSE(chunk->statistics.has_min_max);
   EXPECT_EQ(chunk->statistics.null_count, 2);
-  const std::vector<Page> pages = Pages(chunk->bytes);
+  const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 1u);
   EXPECT_EQ(pages[0].body, std::string("\x02\x00\x00\x00\x04\x00", 6));  // RLE run of two 0s
 }
