@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "strata/io/internal/thrift_writer.h"
+
 namespace strata::io::parquet {
 namespace {
 
@@ -12,17 +14,6 @@ static_assert(std::endian::native == std::endian::little,
 
 // A run this long is cheaper as RLE than inside a bit-packed section.
 constexpr int64_t kMinRleRun = 8;
-
-void AppendVarint(uint64_t value, std::string* out) {
-  char buf[10];
-  int n = 0;
-  while (value >= 0x80) {
-    buf[n++] = static_cast<char>((value & 0x7F) | 0x80);
-    value >>= 7;
-  }
-  buf[n++] = static_cast<char>(value);
-  out->append(buf, static_cast<size_t>(n));
-}
 
 int64_t RunLength(const uint32_t* values, int64_t begin, int64_t end) {
   const uint32_t v = values[begin];
@@ -35,7 +26,7 @@ int64_t RunLength(const uint32_t* values, int64_t begin, int64_t end) {
 void AppendBitPacked(const uint32_t* values, int64_t begin, int64_t end, int bit_width,
                      std::string* out) {
   const int64_t groups = (end - begin + 7) / 8;
-  AppendVarint((static_cast<uint64_t>(groups) << 1) | 1, out);
+  thrift::AppendUleb128((static_cast<uint64_t>(groups) << 1) | 1, out);
   const size_t start = out->size();
   out->resize(start + static_cast<size_t>(groups * bit_width));
   auto* dst = reinterpret_cast<uint8_t*>(out->data() + start);
@@ -58,7 +49,7 @@ void AppendBitPacked(const uint32_t* values, int64_t begin, int64_t end, int bit
 int BitWidth(uint64_t max_value) { return max_value == 0 ? 0 : 64 - std::countl_zero(max_value); }
 
 void AppendRleRun(uint32_t value, int64_t count, int bit_width, std::string* out) {
-  AppendVarint(static_cast<uint64_t>(count) << 1, out);
+  thrift::AppendUleb128(static_cast<uint64_t>(count) << 1, out);
   for (int byte = 0; byte < (bit_width + 7) / 8; ++byte) {
     out->push_back(static_cast<char>(value >> (8 * byte)));
   }

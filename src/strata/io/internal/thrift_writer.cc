@@ -4,7 +4,7 @@
 
 namespace strata::io::thrift {
 
-void CompactWriter::Varint(uint64_t value) {
+void AppendUleb128(uint64_t value, std::string* out) {
   char buf[10];
   int n = 0;
   while (value >= 0x80) {
@@ -12,7 +12,7 @@ void CompactWriter::Varint(uint64_t value) {
     value >>= 7;
   }
   buf[n++] = static_cast<char>(value);
-  out_->append(buf, static_cast<size_t>(n));
+  out->append(buf, static_cast<size_t>(n));
 }
 
 void CompactWriter::BeginStruct() {

@@ -36,6 +36,10 @@ enum class CompactType : uint8_t {
   kStruct = 12,
 };
 
+// Appends `value` as an unsigned LEB128 varint (7 bits a byte, low first): the compact
+// protocol's integers after zigzag, and the headers of Parquet's RLE / bit-packed hybrid.
+void AppendUleb128(uint64_t value, std::string* out);
+
 // Appends to a caller-owned string. Usage:
 //   CompactWriter w(&out);
 //   w.BeginStruct();
@@ -72,7 +76,7 @@ class CompactWriter {
   void Binary(std::string_view value);
 
   // Zigzag varints, exposed for the tests.
-  void Varint(uint64_t value);
+  void Varint(uint64_t value) { AppendUleb128(value, out_); }
   static uint64_t ZigZag64(int64_t value) {
     return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
   }
