@@ -352,8 +352,8 @@ absl::StatusOr<parquet::CompressionCodec> ParseCompressionName(std::string_view 
   if (lower == "zstd") return CompressionCodec::kZstd;
   if (lower == "brotli") return CompressionCodec::kBrotli;
   if (lower == "lz4_raw" || lower == "lz4") return CompressionCodec::kLz4Raw;
-  return absl::InvalidArgumentError(absl::StrCat("unknown compression '", AsAbsl(name),
-                                                 "' (accepted: ", kAcceptedCodecs, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown compression '", AsAbsl(name), "' (accepted: ", kAcceptedCodecs, ")"));
 }
 
 absl::StatusOr<std::string> WriteParquet(const table::Table& table,

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,10 +73,14 @@ Table MixedTable(int rows) {
     t.AppendInt64(1700000000000000 + r * 1000000LL);
     c.AppendString(r % 2 == 0 ? "even" : "odd");
   }
-  absl::StatusOr<Table> table = Table::Make(
-      Schema({{"b", DataType::kBool}, {"i", DataType::kInt64}, {"f", DataType::kFloat64},
-              {"s", DataType::kString}, {"t", DataType::kTimestamp}, {"c", DataType::kCategory}}),
-      {b.Finish(), i.Finish(), f.Finish(), s.Finish(), t.Finish(), c.Finish()});
+  absl::StatusOr<Table> table =
+      Table::Make(Schema({{"b", DataType::kBool},
+                          {"i", DataType::kInt64},
+                          {"f", DataType::kFloat64},
+                          {"s", DataType::kString},
+                          {"t", DataType::kTimestamp},
+                          {"c", DataType::kCategory}}),
+                  {b.Finish(), i.Finish(), f.Finish(), s.Finish(), t.Finish(), c.Finish()});
   EXPECT_TRUE(table.ok()) << table.status();
   return *table;
 }
@@ -100,11 +104,11 @@ TEST(WriteParquetTest, SchemaOfEveryType) {
     EXPECT_EQ(e.F(1).i, types[k]) << names[k];
     EXPECT_EQ(e.F(3).i, 1) << "OPTIONAL";
   }
-  EXPECT_EQ(schema[4].F(6).i, 0);  // UTF8
+  EXPECT_EQ(schema[4].F(6).i, 0);       // UTF8
   EXPECT_TRUE(schema[4].F(10).Has(1));  // LogicalType STRING
-  EXPECT_EQ(schema[5].F(6).i, 10);  // TIMESTAMP_MICROS
+  EXPECT_EQ(schema[5].F(6).i, 10);      // TIMESTAMP_MICROS
   const ThriftValue& ts = schema[5].F(10).F(8);
-  EXPECT_TRUE(ts.F(1).b);  // isAdjustedToUTC
+  EXPECT_TRUE(ts.F(1).b);       // isAdjustedToUTC
   EXPECT_TRUE(ts.F(2).Has(2));  // MICROS
   EXPECT_TRUE(schema[6].F(10).Has(1));
   EXPECT_EQ(meta.F(7).list.size(), 6u);  // a column order per column
@@ -137,7 +141,7 @@ TEST(WriteParquetTest, RowGroupsChunksAndOffsets) {
       if (m.Has(11)) {
         EXPECT_EQ(PageHeaderAt(*file, m.F(11).i).F(1).i, 2);  // DICTIONARY_PAGE
       }
-      EXPECT_EQ(PageHeaderAt(*file, m.F(9).i).F(1).i, 0);                   // DATA_PAGE
+      EXPECT_EQ(PageHeaderAt(*file, m.F(9).i).F(1).i, 0);  // DATA_PAGE
       expected_offset += m.F(7).i;
       compressed += m.F(7).i;
     }
@@ -234,12 +238,12 @@ TEST(WriteParquetTest, BadOptionsNameTheOption) {
   EXPECT_TRUE(absl::StrContains(s.message(), "snappy, gzip, zstd")) << s;
   o = {};
   o.row_group_size = 0;
-  EXPECT_TRUE(absl::StrContains(WriteParquet(MixedTable(3), o).status().message(),
-                                "row_group_size"));
+  EXPECT_TRUE(
+      absl::StrContains(WriteParquet(MixedTable(3), o).status().message(), "row_group_size"));
   o = {};
   o.data_page_version = 3;
-  EXPECT_TRUE(absl::StrContains(WriteParquet(MixedTable(3), o).status().message(),
-                                "data_page_version"));
+  EXPECT_TRUE(
+      absl::StrContains(WriteParquet(MixedTable(3), o).status().message(), "data_page_version"));
   o = {};
   o.compression = "snappy";
   o.compression_level = 3;
@@ -361,10 +365,10 @@ TEST(WriteParquetFileTest, MemoryStaysNearTheEncodedSize) {
     r % 10 == 0 ? values.AppendNull() : values.AppendFloat64(static_cast<double>(rng()) / 7.0);
     names.AppendString(absl::StrCat("name-", rng() % 100000000));
   }
-  absl::StatusOr<Table> t =
-      Table::Make(Schema({{"id", DataType::kInt64}, {"value", DataType::kFloat64},
-                          {"name", DataType::kString}}),
-                  {ids.Finish(), values.Finish(), names.Finish()});
+  absl::StatusOr<Table> t = Table::Make(
+      Schema(
+          {{"id", DataType::kInt64}, {"value", DataType::kFloat64}, {"name", DataType::kString}}),
+      {ids.Finish(), values.Finish(), names.Finish()});
   ASSERT_TRUE(t.ok());
   const std::string path = TempDir() + "/big.parquet";
   ParquetWriteOptions options;

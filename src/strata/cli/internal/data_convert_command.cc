@@ -1,18 +1,19 @@
 // `strata data convert IN OUT`: reads IN with io::ReadTable and writes OUT in the format its
 // extension names (Parquet now; other writers plug into WriteTableTo below).
+#include <sys/stat.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <sys/stat.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "strata/base/clock.h"
+#include "strata/cli/internal/data_subcommand.h"
 #include "strata/io/parquet_writer.h"
 #include "strata/io/read_table.h"
 #include "strata/table/table.h"
-#include "strata/cli/internal/data_subcommand.h"
 
 namespace strata::cli {
 namespace {
@@ -86,7 +87,8 @@ class DataConvertCommand : public DataSubcommand {
     if (!written.ok()) return Fail(written);
     struct stat st {};
     const int64_t bytes = ::stat(output_.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
-    std::printf("%s: %" PRId64 " rows x %d columns, %" PRId64 " bytes (read %.3f s, wrote %.3f s)\n",
+    std::printf("%s: %" PRId64 " rows x %d columns, %" PRId64
+                " bytes (read %.3f s, wrote %.3f s)\n",
                 output_.c_str(), t->num_rows(), t->num_columns(), bytes,
                 static_cast<double>(read_done - start) / 1e6,
                 static_cast<double>(write_done - read_done) / 1e6);

@@ -62,8 +62,8 @@ absl::Status CompressGzip(std::string_view input, int level, std::string* out) {
   if (input.size() > UINT_MAX) return absl::InvalidArgumentError("gzip: page over 4 GiB");
   z_stream stream{};
   constexpr int kGzipWindowBits = 15 + 16;
-  if (deflateInit2(&stream, level == 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED,
-                   kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, level == 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, kGzipWindowBits,
+                   8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return absl::InvalidArgumentError(absl::StrCat("gzip: bad compression level ", level));
   }
   const size_t start = out->size();
@@ -110,10 +110,9 @@ absl::Status CompressLz4Raw(std::string_view input, int level, std::string* out)
   const size_t start = out->size();
   const int bound = LZ4_compressBound(static_cast<int>(input.size()));
   char* dst = Grow(out, static_cast<size_t>(bound));
-  const int n = level > 0 ? LZ4_compress_HC(input.data(), dst, static_cast<int>(input.size()),
-                                            bound, level)
-                          : LZ4_compress_default(input.data(), dst,
-                                                 static_cast<int>(input.size()), bound);
+  const int n =
+      level > 0 ? LZ4_compress_HC(input.data(), dst, static_cast<int>(input.size()), bound, level)
+                : LZ4_compress_default(input.data(), dst, static_cast<int>(input.size()), bound);
   if (n <= 0) {
     out->resize(start);
     return absl::InternalError("lz4 compression failed");

@@ -256,10 +256,10 @@ class ChunkEncoder {
       string_entries_ = {};
       return false;
     }
-    const size_t entries = type_ == DataType::kFloat64 || type_ == DataType::kInt64 ||
-                                   type_ == DataType::kTimestamp
-                               ? fixed_entries_.size()
-                               : string_entries_.size();
+    const size_t entries =
+        type_ == DataType::kFloat64 || type_ == DataType::kInt64 || type_ == DataType::kTimestamp
+            ? fixed_entries_.size()
+            : string_entries_.size();
     bit_width_ = std::max(1, BitWidth(entries - 1));
     if (options_.write_statistics && !string_entries_.empty()) RankStringEntries();
     return true;
@@ -385,9 +385,8 @@ class ChunkEncoder {
         std::max<int64_t>(1, std::max<int64_t>(1, options_.data_page_size) * 8 / bit_width_);
     const int64_t end = std::min(rows_, begin + rows_per_page);
     const int64_t count = (end - begin) - NullsIn(begin, end);
-    const absl::Span<const uint32_t> page_indices =
-        absl::MakeConstSpan(indices_).subspan(static_cast<size_t>(index_cursor_),
-                                              static_cast<size_t>(count));
+    const absl::Span<const uint32_t> page_indices = absl::MakeConstSpan(indices_).subspan(
+        static_cast<size_t>(index_cursor_), static_cast<size_t>(count));
     index_cursor_ += count;
     values_.push_back(static_cast<char>(bit_width_));
     AppendRleBitPackedHybrid(page_indices, bit_width_, &values_);
@@ -460,9 +459,9 @@ class ChunkEncoder {
 
   absl::Status AppendPage(const PageHeaderInfo& h, std::string_view body) {
     if (h.uncompressed_size > INT32_MAX || static_cast<int64_t>(body.size()) > INT32_MAX) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a page of ", h.uncompressed_size,
-          " bytes passes Parquet's 2 GiB page limit (values too large for one page)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("a page of ", h.uncompressed_size,
+                       " bytes passes Parquet's 2 GiB page limit (values too large for one page)"));
     }
     header_.clear();
     thrift::CompactWriter w(&header_);

@@ -129,10 +129,8 @@ TEST(EncodeColumnChunkTest, Int64AndTimestampStatistics) {
 }
 
 TEST(EncodeColumnChunkTest, FloatStatisticsSkipNanAndSignZeros) {
-  absl::StatusOr<EncodedColumnChunk> chunk =
-      EncodeColumnChunk(Doubles({std::nan(""), 2.5, -1, 0.0,
-                                 std::numeric_limits<double>::infinity()}),
-                        Plain());
+  absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(
+      Doubles({std::nan(""), 2.5, -1, 0.0, std::numeric_limits<double>::infinity()}), Plain());
   ASSERT_TRUE(chunk.ok());
   EXPECT_EQ(chunk->statistics.min_value, LeDouble(-1));
   EXPECT_EQ(chunk->statistics.max_value, LeDouble(std::numeric_limits<double>::infinity()));
@@ -176,7 +174,11 @@ TEST(EncodeColumnChunkTest, StringDictionaryPageAndIndices) {
   EXPECT_EQ(pages[0].header.F(1).i, 2);       // DICTIONARY_PAGE
   EXPECT_EQ(pages[0].header.F(7).F(1).i, 2);  // two entries
   EXPECT_EQ(pages[0].header.F(7).F(2).i, 0);  // PLAIN
-  EXPECT_EQ(pages[0].body, std::string("\x01\x00\x00\x00" "b" "\x01\x00\x00\x00" "a", 10));
+  EXPECT_EQ(pages[0].body, std::string("\x01\x00\x00\x00"
+                                       "b"
+                                       "\x01\x00\x00\x00"
+                                       "a",
+                                       10));
   EXPECT_EQ(pages[1].header.F(5).F(2).i, 8);  // RLE_DICTIONARY
   // Levels 1,1,1,0,1 -> group bits 0x17; then bit width 1 and indices 0,1,0,0 -> 0x02.
   EXPECT_EQ(pages[1].body, std::string("\x02\x00\x00\x00\x03\x17\x01\x03\x02", 9));
@@ -213,7 +215,8 @@ TEST(EncodeColumnChunkTest, IntegerDictionaryOnlyWhenItPays) {
   absl::StatusOr<EncodedColumnChunk> chunk = EncodeColumnChunk(few.Finish(), o);
   ASSERT_TRUE(chunk.ok());
   EXPECT_EQ(chunk->dictionary_page_offset, 0);
-  EXPECT_EQ(Pages(Joined(*chunk))[0].body, Le64(0) + Le64(1000) + Le64(2000) + Le64(3000) + Le64(4000));
+  EXPECT_EQ(Pages(Joined(*chunk))[0].body,
+            Le64(0) + Le64(1000) + Le64(2000) + Le64(3000) + Le64(4000));
   EXPECT_EQ(chunk->statistics.max_value, Le64(4000));
   chunk = EncodeColumnChunk(unique.Finish(), o);
   ASSERT_TRUE(chunk.ok());
@@ -228,7 +231,11 @@ TEST(EncodeColumnChunkTest, CategoryWritesOnlyTheEntriesItsRowsUse) {
   ASSERT_TRUE(chunk.ok());
   const std::vector<Page> pages = Pages(Joined(*chunk));
   ASSERT_EQ(pages.size(), 2u);
-  EXPECT_EQ(pages[0].body, std::string("\x01\x00\x00\x00" "y" "\x01\x00\x00\x00" "z", 10));
+  EXPECT_EQ(pages[0].body, std::string("\x01\x00\x00\x00"
+                                       "y"
+                                       "\x01\x00\x00\x00"
+                                       "z",
+                                       10));
   EXPECT_EQ(chunk->statistics.min_value, "y");
   EXPECT_EQ(chunk->statistics.max_value, "z");
   EXPECT_EQ(chunk->statistics.null_count, 1);

@@ -119,8 +119,7 @@ TEST(CompactWriterTest, DoublesAreLittleEndianIeee) {
   w.BeginStruct();
   w.FieldDouble(1, 1.0);
   w.EndStruct();
-  EXPECT_EQ(Bytes(out),
-            (std::vector<int>{0x17, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0x00}));
+  EXPECT_EQ(Bytes(out), (std::vector<int>{0x17, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0x00}));
 }
 
 }  // namespace
