@@ -136,9 +136,10 @@ absl::StatusOr<parquet::ColumnChunkOptions> ChunkOptionsFrom(const ParquetWriteO
     return absl::InvalidArgumentError(
         absl::StrCat("row_group_size must be at least 1, got ", o.row_group_size));
   }
-  if (o.data_page_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("data_page_size must be at least 1, got ", o.data_page_size));
+  // Pages are capped by the format's int32 sizes; 1 GiB keeps the arithmetic far from them.
+  if (o.data_page_size < 1 || o.data_page_size > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "data_page_size must be between 1 and 1073741824 bytes, got ", o.data_page_size));
   }
   if (o.data_page_version != 1 && o.data_page_version != 2) {
     return absl::InvalidArgumentError(

@@ -35,7 +35,8 @@ struct ParquetWriteOptions {
   int compression_level = 0;
   // Rows per row group (>= 1).
   int64_t row_group_size = 1 << 20;
-  // Target bytes per data page before compression (>= 1); a page holds at least one value.
+  // Target bytes per data page before compression (1 .. 1 GiB); a page holds at least one
+  // value.
   int64_t data_page_size = 1 << 20;
   // Dictionary-encode strings (and 8-byte values when it pays); false writes PLAIN only.
   bool dictionary = true;

@@ -241,6 +241,10 @@ TEST(WriteParquetTest, BadOptionsNameTheOption) {
   EXPECT_TRUE(
       absl::StrContains(WriteParquet(MixedTable(3), o).status().message(), "row_group_size"));
   o = {};
+  o.data_page_size = int64_t{1} << 40;
+  EXPECT_TRUE(absl::StrContains(WriteParquet(MixedTable(3), o).status().message(),
+                                "data_page_size"));
+  o = {};
   o.data_page_version = 3;
   EXPECT_TRUE(
       absl::StrContains(WriteParquet(MixedTable(3), o).status().message(), "data_page_version"));

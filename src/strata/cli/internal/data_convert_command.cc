@@ -113,8 +113,8 @@ class DataConvertCommand : public DataSubcommand {
       problem = absl::StrCat("--compression: ", codec.status().message());
     } else if (p.row_group_size < 1) {
       problem = "--row-group-size must be at least 1";
-    } else if (p.data_page_size < 1) {
-      problem = "--page-size must be at least 1";
+    } else if (p.data_page_size < 1 || p.data_page_size > (int64_t{1} << 30)) {
+      problem = "--page-size must be between 1 and 1073741824";
     } else if (p.data_page_version != 1 && p.data_page_version != 2) {
       problem = "--page-version must be 1 or 2";
     } else if (p.threads < 0) {
