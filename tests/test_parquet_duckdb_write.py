@@ -178,6 +178,27 @@ def every_codec_page_version_and_dictionary(tmp):
                     assert all("DICTIONARY" not in e for e in encodings.values()), encodings
 
 
+def many_pages_per_chunk(tmp):
+    """Tiny pages: dictionary indices, levels and PLAIN values continue across page borders."""
+    cols = mixed_columns(2000, seed=3)
+    csv = os.path.join(tmp, "pages.csv")
+    write_csv(csv, cols)
+    for version in ("1", "2"):
+        for dictionary in (True, False):
+            dst = os.path.join(tmp, f"pages-v{version}-{int(dictionary)}.parquet")
+            args = ["--page-size", "100", "--page-version", version, "--compression", "snappy"]
+            if not dictionary:
+                args.append("--no-dictionary")
+            convert(csv, dst, *args)
+            try:
+                check_values(dst, cols)
+            except AssertionError as e:
+                raise AssertionError(f"v{version} dictionary={dictionary}: {e}")
+            pages = duck(f"SELECT count(*) FROM parquet_metadata({lit(dst)}) "
+                         f"WHERE total_uncompressed_size > 2000")["rows"][0][0]
+            assert int(pages) > 0, "chunks should span many 100-byte pages"
+
+
 def schema_types(tmp):
     cols = mixed_columns(50)
     csv = os.path.join(tmp, "schema.csv")
@@ -322,6 +343,7 @@ def main():
         raise SystemExit("tests/duckdb_peer/node_modules is missing: run `npm ci` there "
                          "(scripts/install-deps.sh does it)")
     checks.run("every codec, page version, dictionary on/off", every_codec_page_version_and_dictionary, tmp)
+    checks.run("many pages per column chunk", many_pages_per_chunk, tmp)
     checks.run("schema and file metadata", schema_types, tmp)
     checks.run("row groups and statistics", row_groups_and_statistics, tmp)
     checks.run("empty tables", empty_tables, tmp)
