@@ -12,6 +12,7 @@ DataCommands::DataCommands(CLI::App& app) {
   verbs_.push_back(MakeDataGetCommand(*data_));
   verbs_.push_back(MakeDataDiffCommand(*data_));
   verbs_.push_back(MakeDataLogInputCommand(*data_));
+  verbs_.push_back(MakeDataConvertCommand(*data_));
 }
 
 int DataCommands::Run() {

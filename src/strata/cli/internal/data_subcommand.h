@@ -28,6 +28,7 @@ std::unique_ptr<DataSubcommand> MakeDataVersionsCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataGetCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataDiffCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataLogInputCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataConvertCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
