@@ -26,6 +26,8 @@ namespace internal {
 struct SqlConnectionState {
   int64_t deadline_micros = 0;  // 0: no deadline
   bool timed_out = false;
+  // > 0 while a virtual table declares its columns (see SqlTableSource).
+  int declaring = 0;
   // Why the authorizer refused the statement being prepared (empty: it did not).
   std::string refused;
 };
@@ -48,6 +50,7 @@ constexpr int kProgressPeriod = 1000;
 int Authorize(void* user, int action, const char* arg1, const char* arg2, const char* /*db*/,
               const char* /*trigger*/) {
   auto* state = static_cast<SqlConnectionState*>(user);
+  if (state->declaring > 0) return SQLITE_OK;  // our own sqlite3_declare_vtab, not a query
   auto refuse = [&](std::string reason) {
     if (state->refused.empty()) state->refused = std::move(reason);
     return SQLITE_DENY;
@@ -391,7 +394,7 @@ absl::Status SqlSession::RegisterTable(std::string name, table::Table table) {
           absl::StrCat("table name '", name, "' is taken by a SQLite built-in"));
     }
   }
-  auto source = std::make_unique<SqlTableSource>(name, std::move(table));
+  auto source = std::make_unique<SqlTableSource>(name, std::move(table), &state_->declaring);
   RETURN_IF_ERROR(source->CheckDeclarable());
   RETURN_IF_ERROR(internal::RegisterSqlTableModule(db_, source.get()));
   // Connect once now so a declaration SQLite rejects fails here, not in the first query.

@@ -207,11 +207,11 @@ TEST(SqlTest, ResultTypesComeFromDeclarationsOrValues) {
   auto s = Session();
   Table t = MustQuery(*s,
                       "SELECT 1 AS i, 1.5 AS f, 'x' AS s, NULL AS n, count(*) AS c, avg(id) AS a, "
-                      "sum(ok) AS oks, max(ok) AS any_ok, id, id FROM events");
+                      "sum(ok) AS oks, max(ok) AS any_ok, min(id) AS id, max(id) AS id FROM events");
   EXPECT_EQ(t.schema().ToString(),
             "i: int64, f: float64, s: string, n: string, c: int64, a: float64, oks: int64, "
             "any_ok: int64, id: int64, id_1: int64");
-  EXPECT_THAT(Rows(t), ::testing::ElementsAre("1|1.5|x|null|5|3|3|1|5|5"));
+  EXPECT_THAT(Rows(t), ::testing::ElementsAre("1|1.5|x|null|5|3|2|1|1|5"));
   // INTEGER and REAL mix to float64; any TEXT makes a string column.
   t = MustQuery(*s,
                 "SELECT CASE WHEN id % 2 = 0 THEN 1 ELSE 2.5 END AS mixed, "
@@ -358,19 +358,24 @@ TEST(SqlTest, JoinProbesBuildAnIndexInsteadOfRescanning) {
   ASSERT_TRUE((*s)->RegisterTable("big", big).ok());
   ASSERT_TRUE((*s)->RegisterTable("small", small).ok());
   Table joined = MustQuery(**s, "SELECT count(*), sum(b.v) FROM small s JOIN big b ON b.i = s.k * 7");
-  // Oracle: each small row whose k * 7 < 20000 matches one big row (i is 0..19999).
-  int64_t expected = 0;
-  for (int64_t r = 0; r < small.num_rows(); ++r) expected += small.column(1).Int64s()[r] * 7 < 20000;
-  EXPECT_EQ(joined.column(0).Int64s()[0], expected);
+  // Oracle: each small row whose k * 7 < 20000 matches the big row i = k * 7 (i is 0..19999).
+  int64_t expected_count = 0;
+  double expected_sum = 0;
+  for (int64_t r = 0; r < small.num_rows(); ++r) {
+    const int64_t i = small.column(1).Int64s()[r] * 7;
+    if (i >= big.num_rows()) continue;
+    ++expected_count;
+    if (!big.column(2).IsNull(i)) expected_sum += big.column(2).Float64s()[i];
+  }
+  EXPECT_EQ(joined.column(0).Int64s()[0], expected_count);
+  EXPECT_NEAR(joined.column(1).Float64s()[0], expected_sum, 1e-6);
   const SqlTableStats stats = *(*s)->TableStats("big");
   const SqlTableStats small_stats = *(*s)->TableStats("small");
   // Without pushdown and an index this is 2000 x 20000 = 40M rows examined.
-  EXPECT_LT(stats.rows_examined + small_stats.rows_examined, 2'000'000)
+  EXPECT_LT(stats.rows_examined + small_stats.rows_examined, 400'000)
       << stats.rows_examined << " " << small_stats.rows_examined;
-  EXPECT_GE(stats.indexes_built + small_stats.indexes_built, 1);
-  // Same answer as a join SQLite must evaluate without constraints.
-  Table plain = MustQuery(**s, "SELECT count(*), sum(b.v) FROM small s JOIN big b ON b.i + 0 = s.k * 7");
-  EXPECT_EQ(Rows(joined), Rows(plain));
+  EXPECT_EQ(stats.indexes_built, 1);
+  EXPECT_EQ(stats.scans, small.num_rows());  // one probe per outer row
 }
 
 TEST(SqlTest, ErrorsCarrySqlitesMessage) {
@@ -412,7 +417,9 @@ TEST(SqlTest, QueriesCannotTouchTheFilesystemOrWrite) {
     r = s->Query(write);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << write;
   }
-  EXPECT_THAT(s->Query("DELETE FROM events").status().message(), HasSubstr("read-only"));
+  // SQLite itself refuses writes to a virtual table without xUpdate, before the authorizer.
+  EXPECT_THAT(s->Query("DELETE FROM events").status().message(),
+              ::testing::AnyOf(HasSubstr("read-only"), HasSubstr("may not be modified")));
   // Nothing changed.
   EXPECT_EQ(MustQuery(*s, "SELECT count(*) FROM events").column(0).Int64s()[0], 5);
 }
@@ -515,15 +522,28 @@ TEST(SqlTest, MillionRowsWithoutCopyingStrings) {
                                     SQLITE_UTF8, nullptr, PointsIntoColumn, nullptr, nullptr),
             SQLITE_OK);
   const int64_t rss_before = RssBytes();
+  const int64_t sqlite_before = sqlite3_memory_used();
+  sqlite3_memory_highwater(/*resetFlag=*/1);
   Table r = MustQuery(**s,
                       "SELECT count(*), sum(points_into_column(name)), max(length(name)) "
                       "FROM big WHERE name LIKE '%77%'");
+  const int64_t sqlite_peak = sqlite3_memory_highwater(0) - sqlite_before;
   const int64_t rss_growth = RssBytes() - rss_before;
   ASSERT_EQ(r.num_rows(), 1);
   EXPECT_EQ(r.column(0).Int64s()[0], sevens);
   EXPECT_EQ(r.column(1).Int64s()[0], sevens);  // every value SQLite saw was our bytes
-  // Measured: RSS growth over the query, against the string bytes a copied table would add.
+  // Measured: the peak of SQLite's own heap during the query (its allocator statistics),
+  // against the string bytes a copied table would need. SQLite does make short-lived
+  // per-value copies where a function asks for NUL-terminated text (LIKE, length): those
+  // show up as small, reused buffers, not as a copy of the column.
+  EXPECT_GT(sqlite_peak, 0);
+  EXPECT_LT(sqlite_peak, string_bytes / 20) << "SQLite heap peak " << sqlite_peak;
+#if !defined(__SANITIZE_ADDRESS__)
+  // Process RSS too, where no sanitizer quarantine keeps freed memory resident.
   EXPECT_LT(rss_growth, string_bytes / 4) << "rss growth " << rss_growth << " of " << string_bytes;
+#else
+  (void)rss_growth;
+#endif
   Table point = MustQuery(**s, "SELECT name FROM big WHERE id = 123456");
   EXPECT_THAT(Rows(point), ::testing::ElementsAre(std::string(names.StringAt(123456))));
   Table grouped = MustQuery(**s, "SELECT id % 10 AS d, count(*) FROM big GROUP BY d ORDER BY d");

@@ -28,11 +28,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // At most this many constraints are pushed into one scan (xBestIndex's argv slots).
 constexpr int kMaxPushed = 16;
 
-bool IsIntLike(DataType type) {
-  return type == DataType::kInt64 || type == DataType::kBool || type == DataType::kTimestamp ||
-         type == DataType::kCategory;
-}
-
 int64_t IntKey(const Column& c, int64_t row) {
   switch (c.type()) {
     case DataType::kBool:
@@ -104,6 +99,14 @@ struct ColumnFilter {
       return dbl_lo > dbl_hi || (dbl_lo == dbl_hi && !(lo_inclusive && hi_inclusive));
     }
     return int_lo > int_hi;
+  }
+  // Whether a constraint value narrowed the filter (others are left to SQLite): only a
+  // bounded filter is worth driving an index search.
+  bool Bounded() const {
+    if (type == DataType::kFloat64) return dbl_lo > -kInf || dbl_hi < kInf;
+    if (type == DataType::kString) return has_string;
+    return int_lo > std::numeric_limits<int64_t>::min() ||
+           int_hi < std::numeric_limits<int64_t>::max();
   }
   bool Matches(const Column& c, int64_t row) const {
     if (c.IsNull(row)) return false;
@@ -332,7 +335,9 @@ void SeekIndex(Cursor* cur, const SortedColumnIndex& index, const ColumnFilter& 
 int Connect(sqlite3* db, void* aux, int /*argc*/, const char* const* /*argv*/,
             sqlite3_vtab** out, char** error) {
   auto* source = static_cast<SqlTableSource*>(aux);
+  ++*source->declaring();
   const int rc = sqlite3_declare_vtab(db, source->DeclarationSql().c_str());
+  --*source->declaring();
   if (rc != SQLITE_OK) {
     *error = sqlite3_mprintf("%s", sqlite3_errmsg(db));
     return rc;
@@ -449,7 +454,7 @@ int Filter(sqlite3_vtab_cursor* base, int /*idx_num*/, const char* idx_str, int 
   // Drive the scan by the most selective filter: an equality if there is one.
   const ColumnFilter* driver = nullptr;
   for (const ColumnFilter& f : cur->filters) {
-    if (driver == nullptr || (f.has_eq && !driver->has_eq)) driver = &f;
+    if (f.Bounded() && (driver == nullptr || (f.has_eq && !driver->has_eq))) driver = &f;
   }
   if (driver != nullptr) {
     if (const SortedColumnIndex* index = source.IndexFor(driver->column)) {
@@ -584,9 +589,10 @@ std::optional<DataType> TypeFromDeclared(const char* declared) {
   return std::nullopt;
 }
 
-SqlTableSource::SqlTableSource(std::string name, table::Table table)
+SqlTableSource::SqlTableSource(std::string name, table::Table table, int* declaring)
     : name_(std::move(name)),
       table_(std::move(table)),
+      declaring_(declaring),
       scan_work_(static_cast<size_t>(table_.num_columns()), 0),
       indexes_(static_cast<size_t>(table_.num_columns())),
       category_codes_(static_cast<size_t>(table_.num_columns())) {}

@@ -45,7 +45,10 @@ struct SortedColumnIndex {
 // closes the connection before destroying its sources.
 class SqlTableSource {
  public:
-  SqlTableSource(std::string name, table::Table table);
+  // `declaring` counts the virtual table declarations in progress on the connection: SQLite
+  // runs the authorizer over sqlite3_declare_vtab's CREATE TABLE, which the session's
+  // authorizer lets through only while the count is positive.
+  SqlTableSource(std::string name, table::Table table, int* declaring);
 
   const std::string& name() const { return name_; }
   const table::Table& table() const { return table_; }
@@ -54,6 +57,7 @@ class SqlTableSource {
   absl::Status CheckDeclarable() const;
   // "CREATE TABLE x("col" TYPE, ...)" for sqlite3_declare_vtab.
   std::string DeclarationSql() const;
+  int* declaring() const { return declaring_; }
 
   SqlTableStats& stats() { return stats_; }
   const SqlTableStats& stats() const { return stats_; }
@@ -72,6 +76,7 @@ class SqlTableSource {
 
   std::string name_;
   table::Table table_;
+  int* declaring_ = nullptr;
   SqlTableStats stats_;
   std::vector<int64_t> scan_work_;                          // per column
   std::vector<std::unique_ptr<SortedColumnIndex>> indexes_;  // per column, built on demand
