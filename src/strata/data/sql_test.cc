@@ -283,6 +283,52 @@ TEST(SqlTest, GroupByMatchesTableGroupBy) {
   }
 }
 
+TEST(SqlTest, GroupByStreamsOverGroupedRowsWithoutASort) {
+  Table t = RandomTable(20000, 9);
+  auto s = SqlSession::Create();
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->RegisterTable("t", t).ok());
+  Table plan = MustQuery(**s, "EXPLAIN QUERY PLAN SELECT g, k, count(*) FROM t GROUP BY g, k");
+  ASSERT_EQ(plan.num_columns(), 4);
+  for (int64_t r = 0; r < plan.num_rows(); ++r) {
+    EXPECT_THAT(std::string(plan.column(3).StringAt(r)), ::testing::Not(HasSubstr("TEMP B-TREE")));
+  }
+  Table sql = MustQuery(**s, "SELECT g, k, count(*) AS n, sum(v) AS total FROM t GROUP BY g, k");
+  auto grouped = table::GroupBy(t, {"g", "k"},
+                                {{table::AggregateOp::kCount, ""}, {table::AggregateOp::kSum, "v"}});
+  ASSERT_TRUE(grouped.ok());
+  ASSERT_EQ(sql.num_rows(), grouped->num_rows());  // no group split in two
+  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, double>> want;
+  for (int64_t r = 0; r < grouped->num_rows(); ++r) {
+    want[{std::string(grouped->column(0).StringAt(r)), grouped->column(1).Int64s()[r]}] = {
+        grouped->column(2).Int64s()[r], grouped->column(3).Float64s()[r]};
+  }
+  for (int64_t r = 0; r < sql.num_rows(); ++r) {
+    auto it = want.find({std::string(sql.column(0).StringAt(r)), sql.column(1).Int64s()[r]});
+    ASSERT_NE(it, want.end());
+    EXPECT_EQ(sql.column(2).Int64s()[r], it->second.first);
+    if (!sql.column(3).IsNull(r)) {
+      EXPECT_NEAR(sql.column(3).Float64s()[r], it->second.second, 1e-9);
+    }
+  }
+  // ORDER BY is served in SQLite's order too: NULLs first ascending, last descending.
+  Table ordered = MustQuery(**s, "SELECT i FROM t ORDER BY k DESC, v, g DESC");
+  auto want_order = table::SortTable(
+      t, {{.column = "k", .ascending = false}, {.column = "v", .nulls_first = true},
+          {.column = "g", .ascending = false}});
+  ASSERT_TRUE(want_order.ok());
+  EXPECT_EQ(Rows(ordered), Rows(*want_order->Select({"i"})));
+  // Float keys: -0.0 with 0.0, NaN with NULL, as SQLite compares them.
+  ColumnBuilder f(DataType::kFloat64);
+  for (double v : {0.0, -0.0, std::nan(""), 1.5, 0.0, 1.5}) f.AppendFloat64(v);
+  f.AppendNull();
+  auto floats = Table::Make(table::Schema({{"f", DataType::kFloat64}}), {f.Finish()});
+  ASSERT_TRUE(floats.ok());
+  ASSERT_TRUE((*s)->RegisterTable("floats", *floats).ok());
+  EXPECT_THAT(Rows(MustQuery(**s, "SELECT f, count(*) FROM floats GROUP BY f ORDER BY f")),
+              ::testing::ElementsAre("null|2", "0|3", "1.5|2"));
+}
+
 TEST(SqlTest, PushdownGivesTheSameRowsAndFewerToSqlite) {
   Table t = RandomTable(5000, 11);
   auto s = SqlSession::Create();

@@ -382,10 +382,34 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       ++ranges;
     }
   }
+  // ORDER BY or GROUP BY on plain columns of this table: SortedOrder() hands the rows over
+  // in that order (a radix sort over dense ranks, cached), so SQLite needs no sorter and
+  // aggregates a GROUP BY as a stream. Timestamps are excluded: their TEXT order equals
+  // time order only for four-digit years.
+  const int distinct = sqlite3_vtab_distinct(info);
+  // Only for a full scan: with constraints, SQLite sorting the few rows left is cheaper
+  // than ordering the whole table.
+  bool ordered = pushed == 0 && info->nOrderBy > 0 && (distinct == 0 || distinct == 1);
+  for (int i = 0; ordered && i < info->nOrderBy; ++i) {
+    const int column = info->aOrderBy[i].iColumn;
+    ordered = column >= 0 && schema.field(column).type != DataType::kTimestamp;
+  }
+  if (ordered) {
+    encoded += "|";
+    for (int i = 0; i < info->nOrderBy; ++i) {
+      absl::StrAppend(&encoded, info->aOrderBy[i].iColumn, info->aOrderBy[i].desc ? "d," : "a,");
+    }
+    info->orderByConsumed = 1;
+  }
+  const bool grouped = ordered;
   const double rows = std::max<double>(1.0, static_cast<double>(source->table().num_rows()));
   if (pushed == 0) {
     info->estimatedRows = static_cast<sqlite3_int64>(rows);
     info->estimatedCost = rows;
+    if (grouped) {
+      info->idxStr = sqlite3_mprintf("%s", encoded.c_str());
+      info->needToFreeIdxStr = 1;
+    }
     return SQLITE_OK;
   }
   // Estimates in the spirit of SQLite's own for an index without statistics: ~10 rows per
@@ -426,7 +450,7 @@ int Filter(sqlite3_vtab_cursor* base, int /*idx_num*/, const char* idx_str, int 
   bool possible = true;
   // idx_str is BestIndex's "column:op;" list, one entry per argv value, in order.
   const char* p = idx_str == nullptr ? "" : idx_str;
-  for (int arg = 0; arg < argc && *p != '\0'; ++arg) {
+  for (int arg = 0; arg < argc && *p != '\0' && *p != '|'; ++arg) {
     int column = 0;
     while (*p >= '0' && *p <= '9') column = column * 10 + (*p++ - '0');
     ++p;  // ':'
@@ -449,6 +473,24 @@ int Filter(sqlite3_vtab_cursor* base, int /*idx_num*/, const char* idx_str, int 
   }
   if (!possible) {
     cur->eof = true;
+    return SQLITE_OK;
+  }
+  // "|c1a,c2d,": BestIndex promised SQLite rows in this order.
+  if (const char* sorted = std::strchr(p, '|'); sorted != nullptr) {
+    std::vector<SqlTableSource::OrderTerm> terms;
+    for (const char* q = sorted + 1; *q != '\0';) {
+      SqlTableSource::OrderTerm term;
+      while (*q >= '0' && *q <= '9') term.column = term.column * 10 + (*q++ - '0');
+      if (*q == 'd') term.descending = true;
+      if (*q != '\0') ++q;
+      if (*q == ',') ++q;
+      if (term.column < t.num_columns()) terms.push_back(term);
+    }
+    const std::vector<int64_t>& order = source.SortedOrder(terms);
+    cur->order = order.data();
+    cur->pos = 0;
+    cur->end = static_cast<int64_t>(order.size());
+    Advance(cur);
     return SQLITE_OK;
   }
   // Drive the scan by the most selective filter: an equality if there is one.
@@ -674,6 +716,95 @@ void SqlTableSource::BuildIndex(int column) {
   }
   indexes_[static_cast<size_t>(column)] = std::move(index);
   ++stats_.indexes_built;
+}
+
+namespace {
+
+// Dense ranks of `keys` (one per distinct value, first appearance order) in ascending order.
+template <typename Key, typename Less>
+std::vector<int64_t> RanksOf(const std::vector<Key>& keys, Less less) {
+  std::vector<int64_t> by_value(keys.size());
+  for (size_t i = 0; i < by_value.size(); ++i) by_value[i] = static_cast<int64_t>(i);
+  std::sort(by_value.begin(), by_value.end(), [&](int64_t a, int64_t b) {
+    return less(keys[static_cast<size_t>(a)], keys[static_cast<size_t>(b)]);
+  });
+  std::vector<int64_t> rank(keys.size());
+  for (size_t i = 0; i < by_value.size(); ++i) rank[static_cast<size_t>(by_value[i])] = static_cast<int64_t>(i);
+  return rank;
+}
+
+// Per row: 0 for NULL (and NaN, which SQLite sees as NULL), else 1 + the value's rank in
+// SQLite's ascending order (numbers by value with -0.0 = 0.0, strings bytewise); and the
+// number of ranks.
+std::pair<std::vector<int64_t>, int64_t> RowRanks(const Column& c) {
+  const int64_t n = c.size();
+  std::vector<int64_t> row_ids(static_cast<size_t>(n), -1);
+  std::vector<int64_t> rank;
+  if (c.type() == DataType::kString || c.type() == DataType::kCategory) {
+    absl::flat_hash_map<std::string_view, int64_t> seen;
+    std::vector<std::string_view> keys;
+    for (int64_t r = 0; r < n; ++r) {
+      if (c.IsNull(r)) continue;
+      auto [it, added] = seen.try_emplace(c.StringAt(r), static_cast<int64_t>(keys.size()));
+      if (added) keys.push_back(it->first);
+      row_ids[static_cast<size_t>(r)] = it->second;
+    }
+    rank = RanksOf(keys, [](std::string_view a, std::string_view b) { return a < b; });
+  } else if (c.type() == DataType::kFloat64) {
+    absl::flat_hash_map<double, int64_t> seen;
+    std::vector<double> keys;
+    const auto values = c.Float64s();
+    for (int64_t r = 0; r < n; ++r) {
+      double v = values[static_cast<size_t>(r)];
+      if (c.IsNull(r) || std::isnan(v)) continue;
+      if (v == 0) v = 0;  // -0.0 sorts and groups with 0.0, as SQLite compares them equal
+      auto [it, added] = seen.try_emplace(v, static_cast<int64_t>(keys.size()));
+      if (added) keys.push_back(v);
+      row_ids[static_cast<size_t>(r)] = it->second;
+    }
+    rank = RanksOf(keys, [](double a, double b) { return a < b; });
+  } else {
+    absl::flat_hash_map<int64_t, int64_t> seen;
+    std::vector<int64_t> keys;
+    for (int64_t r = 0; r < n; ++r) {
+      if (c.IsNull(r)) continue;
+      auto [it, added] = seen.try_emplace(IntKey(c, r), static_cast<int64_t>(keys.size()));
+      if (added) keys.push_back(it->first);
+      row_ids[static_cast<size_t>(r)] = it->second;
+    }
+    rank = RanksOf(keys, [](int64_t a, int64_t b) { return a < b; });
+  }
+  for (int64_t& id : row_ids) id = id < 0 ? 0 : rank[static_cast<size_t>(id)] + 1;
+  return {std::move(row_ids), static_cast<int64_t>(rank.size()) + 1};
+}
+
+}  // namespace
+
+const std::vector<int64_t>& SqlTableSource::SortedOrder(const std::vector<OrderTerm>& terms) {
+  std::string key;
+  for (const OrderTerm& t : terms) absl::StrAppend(&key, t.column, t.descending ? "d," : "a,");
+  std::unique_ptr<std::vector<int64_t>>& cached = sorted_orders_[key];
+  if (cached != nullptr) return *cached;
+  const int64_t n = table_.num_rows();
+  auto order = std::make_unique<std::vector<int64_t>>(static_cast<size_t>(n));
+  for (int64_t r = 0; r < n; ++r) (*order)[static_cast<size_t>(r)] = r;
+  // LSD radix sort: a stable counting sort per term, last term first.
+  std::vector<int64_t> next(static_cast<size_t>(n));
+  for (auto term = terms.rbegin(); term != terms.rend(); ++term) {
+    auto [ranks, count] = RowRanks(table_.column(term->column));
+    if (term->descending) {
+      for (int64_t& r : ranks) r = count - 1 - r;  // NULLs (rank 0) last, as SQLite's DESC
+    }
+    std::vector<int64_t> starts(static_cast<size_t>(count) + 1, 0);
+    for (int64_t r : ranks) ++starts[static_cast<size_t>(r) + 1];
+    for (size_t i = 1; i < starts.size(); ++i) starts[i] += starts[i - 1];
+    for (int64_t row : *order) {
+      next[static_cast<size_t>(starts[static_cast<size_t>(ranks[static_cast<size_t>(row)])]++)] = row;
+    }
+    order->swap(next);
+  }
+  cached = std::move(order);
+  return *cached;
 }
 
 std::optional<int32_t> SqlTableSource::CategoryCode(int column, std::string_view value) {

@@ -67,6 +67,14 @@ class SqlTableSource {
   // returned, so repeated probes (the inner side of a join) turn into binary searches.
   const SortedColumnIndex* IndexFor(int column);
   void RecordScan(int column, int64_t rows_scanned);
+  // The rows in SQLite's order for ORDER BY `terms` (NULLs and NaN first ascending, last
+  // descending; -0.0 equal to 0.0; strings bytewise), ties in row order. Built on first use
+  // by a radix sort over dense value ranks and cached.
+  struct OrderTerm {
+    int column = 0;
+    bool descending = false;
+  };
+  const std::vector<int64_t>& SortedOrder(const std::vector<OrderTerm>& terms);
   // The code of `value` in category column `column`'s dictionary (a hash map built on first
   // use), or nullopt when the dictionary does not hold it.
   std::optional<int32_t> CategoryCode(int column, std::string_view value);
@@ -81,6 +89,7 @@ class SqlTableSource {
   std::vector<int64_t> scan_work_;                          // per column
   std::vector<std::unique_ptr<SortedColumnIndex>> indexes_;  // per column, built on demand
   std::vector<std::unique_ptr<absl::flat_hash_map<std::string, int32_t>>> category_codes_;
+  absl::flat_hash_map<std::string, std::unique_ptr<std::vector<int64_t>>> sorted_orders_;
 };
 
 // Registers `source` on `db` as an eponymous-only virtual table module named source->name()
