@@ -100,13 +100,13 @@ def terminal_output(tmp):
 def out_csv_round_trip(tmp):
     events, _ = make_files(tmp)
     out = os.path.join(tmp, "result.csv")
-    r = run("SELECT id, city, amount, ts, '' AS empty, NULL AS nothing FROM events "
+    r = run("SELECT id, city, amount, ts, '' AS empty, NULL AS absent FROM events "
             "WHERE id < 50 ORDER BY id", "--table", f"events={events}", "--out", out)
     assert r.returncode == 0, r.stderr
     assert "wrote 50 rows" in r.stdout, r.stdout
     got = pd.read_csv(out, keep_default_na=False, na_values=[""])
     want = pd.read_csv(events).head(50)
-    assert list(got.columns) == ["id", "city", "amount", "ts", "empty", "nothing"], got.columns
+    assert list(got.columns) == ["id", "city", "amount", "ts", "empty", "absent"], got.columns
     assert list(got.id) == list(want.id)
     assert list(got.city) == list(want.city), (got.city, want.city)
     assert got.amount.isna().tolist() == want.amount.isna().tolist()
@@ -116,7 +116,7 @@ def out_csv_round_trip(tmp):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["id"] for x in rows] == [0, 17, 34], rows
-    assert rows[0]["empty"] == "" and rows[0]["nothing"] is None, rows
+    assert rows[0]["empty"] == "" and rows[0]["absent"] is None, rows
     out_jsonl = os.path.join(tmp, "result.jsonl")
     r = run("SELECT id FROM events WHERE id < 3", "--table", f"events={events}", "--out",
             out_jsonl)
