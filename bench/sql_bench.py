@@ -46,7 +46,9 @@ users = pd.read_csv(sys.argv[2])
 load = time.time() - t
 out = {"load_s": load, "queries": {}}
 def timed(name, fn):
-    t = time.time(); rows = fn(); out["queries"][name] = {"seconds": time.time() - t, "rows": rows}
+    t = time.time(); c = time.process_time(); rows = fn()
+    out["queries"][name] = {"seconds": time.time() - t, "cpu_s": time.process_time() - c,
+                            "rows": rows}
 def group():
     g = events.groupby("city").agg(n=("id", "size"), total=("amount", "sum"),
                                    mean_score=("score", "mean"), max_count=("count", "max"))
@@ -86,9 +88,9 @@ def strata_query(binary, sql, tables):
     for name, path in tables.items():
         args += ["--table", f"{name}={path}"]
     proc = run(args)
-    m = re.search(r"load ([\d.]+) s, query ([\d.]+) s", proc.stderr)
+    m = re.search(r"load ([\d.]+) s, query ([\d.]+) s \(cpu ([\d.]+) s\)", proc.stderr)
     rows = [list(json.loads(line).values()) for line in proc.stdout.splitlines()]
-    return float(m.group(1)), float(m.group(2)), rows
+    return float(m.group(1)), float(m.group(2)), float(m.group(3)), rows
 
 
 def same(a, b):
@@ -126,9 +128,10 @@ def main():
     results = {}
     strata = {}
     for name, sql in QUERIES.items():
-        load_s, query_s, rows = strata_query(args.strata, sql, tables)
-        strata[name] = {"seconds": query_s, "rows": rows, "load_s": load_s}
-        print(f"strata {name}: query {query_s:.3f} s (load {load_s:.2f} s)", flush=True)
+        load_s, query_s, cpu_s, rows = strata_query(args.strata, sql, tables)
+        strata[name] = {"seconds": query_s, "cpu_s": cpu_s, "rows": rows, "load_s": load_s}
+        print(f"strata {name}: query {query_s:.3f} s, cpu {cpu_s:.3f} s (load {load_s:.2f} s)",
+              flush=True)
     qfile = os.path.join(tmp, "queries.json")
     with open(qfile, "w") as f:
         json.dump(QUERIES, f)
@@ -140,8 +143,10 @@ def main():
     os.remove(events)
     os.remove(users)
 
-    print("\n| query | Strata (s) | DuckDB (s) | pandas (s) | DuckDB / Strata | pandas / Strata | answers agree |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("\n| query | Strata wall (cpu) s | DuckDB wall s | pandas wall (cpu) s | DuckDB / Strata "
+          "| pandas / Strata (wall) | pandas / Strata (cpu) | answers agree |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in QUERIES:
         s = strata[name]["seconds"]
         d = duck["queries"][name]["seconds"]
@@ -150,8 +155,11 @@ def main():
             same(strata[name]["rows"], pandas["queries"][name]["rows"])
         results[name] = {"strata_s": s, "duckdb_s": round(d, 4), "pandas_s": round(p, 4),
                          "agree": agree}
-        print(f"| {name} | {s:.3f} | {d:.3f} | {p:.3f} | {d / s:.2f} | {p / s:.2f} | "
-              f"{'yes' if agree else 'NO'} |")
+        sc = strata[name]["cpu_s"]
+        pc = pandas["queries"][name]["cpu_s"]
+        results[name].update({"strata_cpu_s": sc, "pandas_cpu_s": round(pc, 4)})
+        print(f"| {name} | {s:.3f} ({sc:.3f}) | {d:.3f} | {p:.3f} ({pc:.3f}) | {d / s:.2f} | "
+              f"{p / s:.2f} | {pc / max(sc, 1e-3):.2f} | {'yes' if agree else 'NO'} |")
         if not agree:
             print(f"  strata {strata[name]['rows']}\n  duckdb {duck['queries'][name]['rows']}\n"
                   f"  pandas {pandas['queries'][name]['rows']}")
