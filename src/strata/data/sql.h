@@ -42,7 +42,9 @@
 // column scan it in C++; once the scans on a column have read ~4x its rows (the inner side
 // of a join probes it per outer row) a sorted index of the column is built and used for
 // binary searches. SQLite still re-checks every returned row, so a pushdown is only ever an
-// optimisation.
+// optimisation. ORDER BY / GROUP BY on plain (non-timestamp) columns of an unconstrained scan
+// is served in SQLite's order by the virtual table (a radix sort over value ranks, cached),
+// so SQLite needs no sorter and aggregates GROUP BY as a stream.
 //
 // Thread-safety: a SqlSession is not thread-safe; use one per thread. Registered tables are
 // immutable and may be shared with other sessions.
