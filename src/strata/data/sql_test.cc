@@ -396,6 +396,26 @@ TEST(SqlTest, StringAndTimestampEqualityPushdown) {
               ::testing::ElementsAre("1", "4"));
 }
 
+TEST(SqlTest, CategoryColumnsReadAsText) {
+  ColumnBuilder names(DataType::kString);
+  for (const char* v : {"red", "blue", "red", "green", "red"}) names.AppendString(v);
+  names.AppendNull();
+  auto category = names.Finish().ToCategory();
+  ASSERT_TRUE(category.ok());
+  auto t = Table::Make(table::Schema({{"color", DataType::kCategory}}), {*category});
+  ASSERT_TRUE(t.ok());
+  auto s = SqlSession::Create();
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->RegisterTable("c", *t).ok());
+  Table r = MustQuery(**s, "SELECT rowid, color FROM c WHERE color = 'red'");
+  EXPECT_EQ(r.schema().ToString(), "rowid: int64, color: string");
+  EXPECT_THAT(Rows(r), ::testing::ElementsAre("0|red", "2|red", "4|red"));
+  EXPECT_EQ((*s)->TableStats("c")->rows_returned, 3);
+  EXPECT_THAT(Rows(MustQuery(**s, "SELECT color FROM c WHERE color = 'purple'")), ::testing::IsEmpty());
+  EXPECT_THAT(Rows(MustQuery(**s, "SELECT color, count(*) FROM c GROUP BY color ORDER BY color")),
+              ::testing::ElementsAre("null|1", "blue|1", "green|1", "red|3"));
+}
+
 TEST(SqlTest, JoinProbesBuildAnIndexInsteadOfRescanning) {
   Table big = RandomTable(20000, 3);
   Table small = RandomTable(2000, 4);
