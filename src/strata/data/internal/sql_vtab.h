@@ -30,6 +30,8 @@ inline constexpr const char kDeclCategory[] = "CATEGORY_TEXT";
 inline constexpr const char kDeclTimestamp[] = "TIMESTAMP_TEXT";
 
 const char* DeclaredType(table::DataType type);
+// The integer a bool (0/1), int64, timestamp (µs) or category (code) row compares by.
+int64_t IntKey(const table::Column& column, int64_t row);
 // The Strata type a declared type names; nullopt for anything else (expressions have none).
 std::optional<table::DataType> TypeFromDeclared(const char* declared);
 
