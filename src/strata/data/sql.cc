@@ -68,8 +68,17 @@ int Authorize(void* user, int action, const char* arg1, const char* arg2, const 
     case SQLITE_ATTACH:
     case SQLITE_DETACH:
       return refuse("ATTACH and DETACH are not allowed: SQL over tables cannot open database files");
-    case SQLITE_INSERT:
     case SQLITE_UPDATE:
+      // SQLite's first use of a built-in table-valued function (json_each, json_tree) asks
+      // to update the schema table while it declares the table. A real UPDATE of it is still
+      // refused: SQLITE_DBCONFIG_DEFENSIVE forbids it and Query() runs read-only statements
+      // only (sqlite3_stmt_readonly).
+      if (arg1 != nullptr && (absl::EqualsIgnoreCase(arg1, "sqlite_master") ||
+                              absl::EqualsIgnoreCase(arg1, "sqlite_temp_master"))) {
+        return SQLITE_OK;
+      }
+      [[fallthrough]];
+    case SQLITE_INSERT:
     case SQLITE_DELETE:
       return refuse(absl::StrCat("writes are not allowed: the tables are read-only (",
                                  action == SQLITE_INSERT   ? "INSERT into"

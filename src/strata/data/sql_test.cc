@@ -486,6 +486,13 @@ TEST(SqlTest, QueriesCannotTouchTheFilesystemOrWrite) {
   // SQLite itself refuses writes to a virtual table without xUpdate, before the authorizer.
   EXPECT_THAT(s->Query("DELETE FROM events").status().message(),
               ::testing::AnyOf(HasSubstr("read-only"), HasSubstr("may not be modified")));
+  // Built-in table-valued functions work; the schema table stays unwritable.
+  EXPECT_THAT(Rows(MustQuery(*s, "SELECT sum(value) FROM json_each('[1, 2, 3]')")),
+              ::testing::ElementsAre("6"));
+  for (const char* write : {"UPDATE sqlite_master SET sql = 'x'", "UPDATE sqlite_temp_master SET name = 'x'",
+                            "DELETE FROM sqlite_master"}) {
+    EXPECT_EQ(s->Query(write).status().code(), absl::StatusCode::kInvalidArgument) << write;
+  }
   // Nothing changed.
   EXPECT_EQ(MustQuery(*s, "SELECT count(*) FROM events").column(0).Int64s()[0], 5);
 }
