@@ -7,43 +7,13 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "strata/base/clock.h"
+#include "strata/cli/internal/table_printer.h"
 #include "strata/io/read_table.h"
 #include "strata/table/table.h"
 
 namespace strata::cli {
 namespace {
-
-// A cell as text for the terminal: nulls as "null", long strings cut with an ellipsis.
-std::string CellText(const table::Column& c, int64_t r) {
-  constexpr size_t kMaxWidth = 26;
-  if (c.IsNull(r)) return "null";
-  std::string out;
-  switch (c.type()) {
-    case table::DataType::kBool:
-      out = c.Bools()[r] != 0 ? "true" : "false";
-      break;
-    case table::DataType::kInt64:
-      out = std::to_string(c.Int64s()[r]);
-      break;
-    case table::DataType::kTimestamp:
-      out = io::FormatTimestampMicros(c.Int64s()[r]);
-      break;
-    case table::DataType::kFloat64:
-      out = absl::StrCat(c.Float64s()[r]);
-      break;
-    case table::DataType::kString:
-    case table::DataType::kCategory:
-      out = std::string(c.StringAt(r));
-      break;
-  }
-  for (char& ch : out) {
-    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
-  }
-  if (out.size() > kMaxWidth) out = out.substr(0, kMaxWidth - 3) + "...";
-  return out;
-}
 
 class DataShowCommand : public DataSubcommand {
  public:
@@ -78,25 +48,7 @@ class DataShowCommand : public DataSubcommand {
       std::printf("  %s: %s\n", f.name.c_str(), std::string(table::DataTypeName(f.type)).c_str());
     }
     if (schema_only_ || t->num_columns() == 0) return 0;
-    const int64_t rows = std::min(rows_, t->num_rows());
-    std::vector<std::vector<std::string>> cells(static_cast<size_t>(t->num_columns()));
-    std::vector<size_t> width(cells.size());
-    for (int c = 0; c < t->num_columns(); ++c) {
-      cells[c].push_back(t->schema().field(c).name);
-      for (int64_t r = 0; r < rows; ++r) cells[c].push_back(CellText(t->column(c), r));
-      for (const std::string& s : cells[c]) width[c] = std::max(width[c], s.size());
-    }
-    std::printf("\n");
-    for (int64_t r = 0; r <= rows; ++r) {
-      std::string line;
-      for (size_t c = 0; c < cells.size(); ++c) {
-        std::string cell = cells[c][static_cast<size_t>(r)];
-        cell.resize(width[c], ' ');
-        absl::StrAppend(&line, c == 0 ? "" : "  ", cell);
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      std::printf("%s\n", line.c_str());
-    }
+    std::printf("\n%s", FormatAlignedRows(*t, std::min(rows_, t->num_rows())).c_str());
     return 0;
   }
 

@@ -29,6 +29,7 @@ std::unique_ptr<DataSubcommand> MakeDataGetCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataDiffCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataLogInputCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataConvertCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataSqlCommand(CLI::App& data);
 
 }  // namespace strata::cli
 

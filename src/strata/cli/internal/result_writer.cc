@@ -1,0 +1,177 @@
+#include "strata/cli/internal/result_writer.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "strata/io/csv_reader.h"
+
+namespace strata::cli {
+namespace {
+
+using table::Column;
+using table::DataType;
+
+void AppendDouble(double d, std::string* out) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  if (ec == std::errc()) out->append(buf, static_cast<size_t>(end - buf));
+}
+
+// The value as plain text (no quoting); false for a null.
+bool AppendValue(const Column& c, int64_t r, std::string* out) {
+  if (c.IsNull(r)) return false;
+  const size_t row = static_cast<size_t>(r);
+  switch (c.type()) {
+    case DataType::kBool:
+      out->append(c.Bools()[row] != 0 ? "true" : "false");
+      break;
+    case DataType::kInt64:
+      absl::StrAppend(out, c.Int64s()[row]);
+      break;
+    case DataType::kTimestamp:
+      out->append(io::FormatTimestampMicros(c.Int64s()[row]));
+      break;
+    case DataType::kFloat64:
+      AppendDouble(c.Float64s()[row], out);
+      break;
+    case DataType::kString:
+    case DataType::kCategory:
+      out->append(c.StringAt(r));
+      break;
+  }
+  return true;
+}
+
+void AppendCsvField(std::string_view value, char delimiter, bool force_quotes, std::string* out) {
+  const bool quote = force_quotes || value.find_first_of(std::string{delimiter, '"', '\n', '\r'}) !=
+                                         std::string_view::npos;
+  if (!quote) {
+    out->append(value);
+    return;
+  }
+  out->push_back('"');
+  for (char ch : value) {
+    if (ch == '"') out->push_back('"');
+    out->push_back(ch);
+  }
+  out->push_back('"');
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (ch < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(ch));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string FormatCsv(const table::Table& t, char delimiter) {
+  std::string out;
+  for (int c = 0; c < t.num_columns(); ++c) {
+    if (c > 0) out.push_back(delimiter);
+    AppendCsvField(t.schema().field(c).name, delimiter, false, &out);
+  }
+  out.push_back('\n');
+  std::string value;
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    for (int c = 0; c < t.num_columns(); ++c) {
+      if (c > 0) out.push_back(delimiter);
+      value.clear();
+      const Column& column = t.column(c);
+      if (!AppendValue(column, r, &value)) continue;  // null: an empty field
+      // A present empty string is quoted so that it does not read back as a null.
+      AppendCsvField(value, delimiter, value.empty() && column.IsStringLike(), &out);
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+std::string FormatJsonLine(const table::Table& t, int64_t r) {
+  std::string out = "{";
+  std::string value;
+  for (int c = 0; c < t.num_columns(); ++c) {
+    if (c > 0) out.push_back(',');
+    AppendJsonString(t.schema().field(c).name, &out);
+    out.push_back(':');
+    const Column& column = t.column(c);
+    value.clear();
+    if (!AppendValue(column, r, &value) ||
+        (column.type() == DataType::kFloat64 &&
+         !std::isfinite(column.Float64s()[static_cast<size_t>(r)]))) {
+      out.append("null");
+    } else if (column.IsStringLike() || column.type() == DataType::kTimestamp) {
+      AppendJsonString(value, &out);
+    } else {
+      out.append(value);
+    }
+  }
+  out.push_back('}');
+  return out;
+}
+
+absl::Status WriteResultFile(const table::Table& t, const std::string& path) {
+  const size_t dot = path.find_last_of('.');
+  const size_t slash = path.find_last_of('/');
+  const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
+                              ? ""
+                              : absl::AsciiStrToLower(path.substr(dot + 1));
+  std::string data;
+  if (ext == "csv") {
+    data = FormatCsv(t, ',');
+  } else if (ext == "tsv") {
+    data = FormatCsv(t, '\t');
+  } else if (ext == "jsonl" || ext == "ndjson") {
+    for (int64_t r = 0; r < t.num_rows(); ++r) absl::StrAppend(&data, FormatJsonLine(t, r), "\n");
+  } else if (ext == "parquet" || ext == "pq") {
+    return absl::UnimplementedError(
+        absl::StrCat(path, ": writing Parquet is not built yet (use .csv or .jsonl)"));
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": cannot tell the output format from the extension '", ext,
+        "' (known: .csv, .tsv, .jsonl, .ndjson)"));
+  }
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+  }
+  const size_t written = std::fwrite(data.data(), 1, data.size(), f);
+  const bool closed = std::fclose(f) == 0;
+  if (written != data.size() || !closed) {
+    return absl::UnavailableError(absl::StrCat(path, ": write failed: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,68 @@
+#include "strata/cli/internal/table_printer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "strata/io/csv_reader.h"
+
+namespace strata::cli {
+
+std::string CellText(const table::Column& c, int64_t r, size_t max_width) {
+  if (c.IsNull(r)) return "null";
+  const size_t row = static_cast<size_t>(r);
+  std::string out;
+  switch (c.type()) {
+    case table::DataType::kBool:
+      out = c.Bools()[row] != 0 ? "true" : "false";
+      break;
+    case table::DataType::kInt64:
+      out = std::to_string(c.Int64s()[row]);
+      break;
+    case table::DataType::kTimestamp:
+      out = io::FormatTimestampMicros(c.Int64s()[row]);
+      break;
+    case table::DataType::kFloat64:
+      out = absl::StrCat(c.Float64s()[row]);
+      break;
+    case table::DataType::kString:
+    case table::DataType::kCategory:
+      out = std::string(c.StringAt(r));
+      break;
+  }
+  for (char& ch : out) {
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  }
+  if (out.size() > max_width && max_width >= 3) out = out.substr(0, max_width - 3) + "...";
+  return out;
+}
+
+std::string FormatAlignedRows(const table::Table& t, int64_t rows) {
+  rows = std::clamp<int64_t>(rows, 0, t.num_rows());
+  std::vector<std::vector<std::string>> cells(static_cast<size_t>(t.num_columns()));
+  std::vector<size_t> width(cells.size());
+  for (int c = 0; c < t.num_columns(); ++c) {
+    auto& column_cells = cells[static_cast<size_t>(c)];
+    column_cells.reserve(static_cast<size_t>(rows + 1));
+    column_cells.push_back(t.schema().field(c).name);
+    for (int64_t r = 0; r < rows; ++r) column_cells.push_back(CellText(t.column(c), r));
+    for (const std::string& s : column_cells) {
+      width[static_cast<size_t>(c)] = std::max(width[static_cast<size_t>(c)], s.size());
+    }
+  }
+  std::string text;
+  if (cells.empty()) return text;
+  for (int64_t r = 0; r <= rows; ++r) {
+    std::string line;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      std::string cell = cells[c][static_cast<size_t>(r)];
+      cell.resize(width[c], ' ');
+      absl::StrAppend(&line, c == 0 ? "" : "  ", cell);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&text, line, "\n");
+  }
+  return text;
+}
+
+}  // namespace strata::cli
