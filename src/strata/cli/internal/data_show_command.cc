@@ -8,15 +8,18 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "strata/base/clock.h"
+#include "strata/io/parquet_reader.h"
 #include "strata/io/read_table.h"
 #include "strata/table/table.h"
 
 namespace strata::cli {
 namespace {
 
-// A cell as text for the terminal: nulls as "null", long strings cut with an ellipsis.
-std::string CellText(const table::Column& c, int64_t r) {
+// A cell as text: nulls as "null". For the terminal, long strings are cut with an ellipsis
+// and control characters blanked; `exact` keeps every character and float digit (for scripts).
+std::string CellText(const table::Column& c, int64_t r, bool exact = false) {
   constexpr size_t kMaxWidth = 26;
   if (c.IsNull(r)) return "null";
   std::string out;
@@ -31,13 +34,14 @@ std::string CellText(const table::Column& c, int64_t r) {
       out = io::FormatTimestampMicros(c.Int64s()[r]);
       break;
     case table::DataType::kFloat64:
-      out = absl::StrCat(c.Float64s()[r]);
+      out = exact ? absl::StrFormat("%.17g", c.Float64s()[r]) : absl::StrCat(c.Float64s()[r]);
       break;
     case table::DataType::kString:
     case table::DataType::kCategory:
       out = std::string(c.StringAt(r));
       break;
   }
+  if (exact) return out;
   for (char& ch : out) {
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
   }
@@ -49,9 +53,13 @@ class DataShowCommand : public DataSubcommand {
  public:
   explicit DataShowCommand(CLI::App& data) {
     app_ = data.add_subcommand("show", "Print a data file's schema and first rows");
-    app_->add_option("path", path_, "Data file (.csv, .tsv)")->required();
+    app_->add_option("path", path_, "Data file (.csv, .tsv, .parquet)")->required();
     app_->add_option("--rows", rows_, "Rows to print")->capture_default_str();
-    app_->add_flag("--schema", schema_only_, "Print only the schema and the row count");
+    app_->add_flag("--schema", schema_only_,
+                   "Print only the schema and the row count (for Parquet also the file's "
+                   "physical schema, row groups, codecs, encodings and statistics)");
+    app_->add_flag("--tsv", tsv_,
+                   "Print the rows as tab-separated values, untruncated, floats with 17 digits");
     app_->add_option("--delimiter", delimiter_, "CSV field delimiter (one character)")
         ->capture_default_str();
   }
@@ -77,8 +85,32 @@ class DataShowCommand : public DataSubcommand {
     for (const table::Field& f : t->schema().fields()) {
       std::printf("  %s: %s\n", f.name.c_str(), std::string(table::DataTypeName(f.type)).c_str());
     }
-    if (schema_only_ || t->num_columns() == 0) return 0;
+    if (schema_only_) {
+      absl::StatusOr<io::FileFormat> format = io::FormatFromPath(path_);
+      if (format.ok() && *format == io::FileFormat::kParquet) {
+        absl::StatusOr<io::ParquetFileInfo> info = io::ReadParquetFileInfo(path_);
+        if (!info.ok()) {
+          std::fprintf(stderr, "strata data show: %s\n", std::string(info.status().message()).c_str());
+          return 1;
+        }
+        std::printf("\n%s", info->ToString().c_str());
+      }
+      return 0;
+    }
+    if (t->num_columns() == 0) return 0;
     const int64_t rows = std::min(rows_, t->num_rows());
+    if (tsv_) {
+      std::printf("\n");
+      for (int64_t r = -1; r < rows; ++r) {
+        std::string line;
+        for (int c = 0; c < t->num_columns(); ++c) {
+          absl::StrAppend(&line, c == 0 ? "" : "\t",
+                          r < 0 ? t->schema().field(c).name : CellText(t->column(c), r, true));
+        }
+        std::printf("%s\n", line.c_str());
+      }
+      return 0;
+    }
     std::vector<std::vector<std::string>> cells(static_cast<size_t>(t->num_columns()));
     std::vector<size_t> width(cells.size());
     for (int c = 0; c < t->num_columns(); ++c) {
@@ -105,6 +137,7 @@ class DataShowCommand : public DataSubcommand {
   std::string path_;
   int64_t rows_ = 10;
   bool schema_only_ = false;
+  bool tsv_ = false;
   std::string delimiter_ = ",";
 };
 
