@@ -129,8 +129,19 @@ TEST(ParquetCorpusTest, BadDataIsRejected) {
     if (e.path().extension() != ".parquet") continue;
     ++files;
     absl::StatusOr<table::Table> t = ReadParquetFile(e.path().string());
+    if (e.path().filename() == "ARROW-GH-43605.parquet") {
+      // Not malformed: dictionary indexes with RLE bit width 0 (all index 0), which crashed
+      // the Go reader (apache/parquet-testing#57); Arrow C++ and DuckDB read 21186 zeros.
+      ASSERT_TRUE(t.ok()) << t.status();
+      ASSERT_EQ(t->num_rows(), 21186);
+      for (int64_t r = 0; r < t->num_rows(); ++r) ASSERT_EQ(t->column(0).Int64s()[r], 0);
+      EXPECT_EQ(t->column(0).null_count(), 0);
+      continue;
+    }
     EXPECT_FALSE(t.ok()) << e.path().filename() << " was accepted";
-    if (!t.ok()) EXPECT_FALSE(t.status().message().empty());
+    if (!t.ok()) {
+      EXPECT_FALSE(t.status().message().empty());
+    }
   }
   EXPECT_GE(files, 8);
 }
@@ -204,6 +215,22 @@ TEST(ParquetCorpusTest, Int96FromSpark) {
   }
 }
 
+// A cell as text, whatever the column's type (so a CSV's inferred types need not match).
+std::string Text(const table::Column& c, int64_t r) {
+  switch (c.type()) {
+    case DataType::kInt64:
+      return std::to_string(c.Int64s()[r]);
+    case DataType::kTimestamp:
+      return FormatTimestampMicros(c.Int64s()[r]);
+    case DataType::kFloat64:
+      return std::to_string(c.Float64s()[r]);
+    case DataType::kBool:
+      return c.Bools()[r] ? "true" : "false";
+    default:
+      return std::string(c.StringAt(r));
+  }
+}
+
 // Compares a table with an *_expect.csv cell by cell (an empty cell is null).
 void ExpectMatchesCsv(const table::Table& t, const std::string& csv_path) {
   std::ifstream in(csv_path);
@@ -222,15 +249,8 @@ void ExpectMatchesCsv(const table::Table& t, const std::string& csv_path) {
       ASSERT_EQ(got.IsNull(r), want.IsNull(r))
           << csv_path << " column " << t.schema().field(c).name << " row " << r;
       if (want.IsNull(r)) continue;
-      if (want.type() == DataType::kInt64) {
-        ASSERT_EQ(got.Int64s()[r], want.Int64s()[r])
-            << csv_path << " column " << t.schema().field(c).name << " row " << r;
-      } else if (want.type() == DataType::kString) {
-        ASSERT_EQ(got.StringAt(r), want.StringAt(r))
-            << csv_path << " column " << t.schema().field(c).name << " row " << r;
-      } else {
-        FAIL() << "unexpected CSV type in " << csv_path;
-      }
+      ASSERT_EQ(Text(got, r), Text(want, r))
+          << csv_path << " column " << t.schema().field(c).name << " row " << r;
     }
   }
 }

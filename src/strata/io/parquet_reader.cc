@@ -278,8 +278,8 @@ class MappedFile {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       const int err = errno;
-      return err == ENOENT ? absl::NotFoundError(absl::StrCat(path, ": no such file"))
-                           : absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(err)));
+      const std::string what = absl::StrCat(path, ": ", std::strerror(err));
+      return err == ENOENT ? absl::NotFoundError(what) : absl::UnavailableError(what);
     }
     struct stat st {};
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

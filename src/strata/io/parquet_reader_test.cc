@@ -167,7 +167,6 @@ std::string MakeFile(int type, bool optional, const std::vector<TestPage>& pages
   w.List(2, 5, 1);
   w.Zigzag(0);
   w.List(3, 8, 1);
-  w.Varint(1);
   w.Raw("x");
   w.I32(4, 0);
   w.I64(5, rows);

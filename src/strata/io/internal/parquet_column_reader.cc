@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -220,20 +221,21 @@ absl::Status ChunkReader::ReadDataPage(const PageHeader& h, std::string_view pag
   const uint8_t* levels = nullptr;
   if (v2) {
     const DataPageHeaderV2& d = h.data_page_header_v2;
-    if (d.repetition_levels_byte_length != 0) {
-      return absl::InvalidArgumentError("repetition levels in a flat column");
+    // A flat column has no repetition levels, but some writers still store an (all-zero)
+    // run of them: skipped.
+    const int64_t rep_bytes = d.repetition_levels_byte_length;
+    const int64_t def_bytes = d.definition_levels_byte_length;
+    if (rep_bytes < 0 || def_bytes < 0 ||
+        rep_bytes + def_bytes > static_cast<int64_t>(page.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("levels of ", rep_bytes, " + ", def_bytes,
+                                                     " bytes run past the page of ", page.size()));
     }
-    if (d.definition_levels_byte_length < 0 ||
-        static_cast<size_t>(d.definition_levels_byte_length) > page.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("definition levels of ",
-                                                     d.definition_levels_byte_length,
-                                                     " bytes run past the page"));
-    }
-    const auto level_bytes = static_cast<size_t>(d.definition_levels_byte_length);
+    const auto level_bytes = static_cast<size_t>(rep_bytes + def_bytes);
     if (max_def > 0) {
       const size_t base = levels_.size();
-      RETURN_IF_ERROR(DecodeLevels(page.substr(0, level_bytes), rows, max_def, false, &levels_,
-                                   &present));
+      RETURN_IF_ERROR(DecodeLevels(page.substr(static_cast<size_t>(rep_bytes),
+                                               static_cast<size_t>(def_bytes)),
+                                   rows, max_def, false, &levels_, &present));
       levels = levels_.data() + base;
     }
     const std::string_view body = page.substr(level_bytes);
@@ -287,13 +289,19 @@ absl::Status ChunkReader::Run(int* page_index, int64_t* page_offset) {
     start = meta_.dictionary_page_offset;
   }
   const auto file_size = static_cast<int64_t>(file_.size());
+  if (num_rows_ == 0 && meta_.num_values == 0) return absl::OkStatus();  // an empty chunk
   if (start < 4 || start >= file_size || meta_.total_compressed_size < 0) {
     return absl::InvalidArgumentError(absl::StrCat("column chunk starts at byte ", start,
                                                    ", outside the file of ", file_size, " bytes"));
   }
-  const int64_t end = meta_.total_compressed_size > file_size - start
-                          ? file_size
-                          : start + meta_.total_compressed_size;
+  // Old parquet-mr versions under-count total_compressed_size by the dictionary page header
+  // (PARQUET-816); like parquet-cpp, allow pages to reach up to 100 bytes past it.
+  // Pages must start before the declared end.
+  constexpr int64_t kChunkSizeSlack = 100;
+  const int64_t declared_end = meta_.total_compressed_size > file_size - start
+                                   ? file_size
+                                   : start + meta_.total_compressed_size;
+  const int64_t end = std::min(file_size, declared_end + kChunkSizeSlack);
   if (meta_.num_values != num_rows_) {
     return absl::InvalidArgumentError(absl::StrCat("column chunk holds ", meta_.num_values,
                                                    " values for a row group of ", num_rows_,
@@ -314,7 +322,7 @@ absl::Status ChunkReader::Run(int* page_index, int64_t* page_offset) {
   int64_t pos = start;
   while (rows_read_ < num_rows_) {
     *page_offset = pos;
-    if (pos >= end) {
+    if (pos >= declared_end) {
       return absl::InvalidArgumentError(absl::StrCat("column chunk ends after ", rows_read_, " of ",
                                                      num_rows_, " values"));
     }

@@ -181,7 +181,7 @@ TEST(DeltaByteArrayTest, PrefixLongerThanThePreviousValueIsAnError) {
 TEST(PlainByteArrayTest, LengthsAndOverruns) {
   const std::string data = Bytes({2, 0, 0, 0, 'h', 'i', 0, 0, 0, 0, 9, 0, 0, 0, 'x'});
   std::vector<std::string_view> out;
-  EXPECT_TRUE(DecodePlainByteArrays(data.substr(0, 10), 2, &out).ok());
+  EXPECT_TRUE(DecodePlainByteArrays(std::string_view(data).substr(0, 10), 2, &out).ok());
   EXPECT_THAT(out, ElementsAre("hi", ""));
   out.clear();
   EXPECT_THAT(std::string(DecodePlainByteArrays(data, 3, &out).message()), HasSubstr("runs past"));

@@ -76,9 +76,11 @@ TEST(ThriftReaderTest, StructWithDeltasLongIdsBoolsAndSkips) {
 }
 
 TEST(ThriftReaderTest, LyingLengthsAreErrors) {
-  ThriftReader binary(Bytes({0x7f, 'a'}), 0);
+  const std::string binary_bytes = Bytes({0x7f, 'a'});
+  const std::string list_bytes = Bytes({0xf5, 0xff, 0xff, 0x03});
+  ThriftReader binary(binary_bytes, 0);
   EXPECT_THAT(std::string(binary.ReadBinary().status().message()), HasSubstr("runs past"));
-  ThriftReader list(Bytes({0xf5, 0xff, 0xff, 0x03}), 0);
+  ThriftReader list(list_bytes, 0);
   EXPECT_THAT(std::string(list.ReadListHeader().status().message()), HasSubstr("longer than"));
 }
 
