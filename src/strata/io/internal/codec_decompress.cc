@@ -149,22 +149,43 @@ absl::Status Decompress(CompressionCodec codec, std::string_view input, int64_t 
   if (codec == CompressionCodec::kLzo) {
     return absl::UnimplementedError("unsupported: LZO compression");
   }
+  // Sizes the codecs cannot produce from this input are refused before anything is
+  // allocated, so a lying page header costs nothing (LZ4 expands at most ~255x, deflate
+  // ~1032x; snappy and zstd frames state their size).
+  const auto in_size = static_cast<int64_t>(input.size());
+  const bool lz4 = codec == CompressionCodec::kLz4 || codec == CompressionCodec::kLz4Raw;
+  if ((lz4 && uncompressed_size > in_size * 256 + 64) ||
+      (codec == CompressionCodec::kGzip && uncompressed_size > in_size * 1032 + 1024)) {
+    return CodecError(codec, absl::StrCat(input.size(), " bytes cannot expand to ",
+                                          uncompressed_size));
+  }
+  if (codec == CompressionCodec::kSnappy) {
+    size_t len = 0;
+    if (!snappy::GetUncompressedLength(input.data(), input.size(), &len)) {
+      return CodecError(codec, "corrupt length header");
+    }
+    if (static_cast<int64_t>(len) != uncompressed_size) {
+      return CodecError(codec, SizeMismatch(static_cast<int64_t>(len), uncompressed_size));
+    }
+  }
+  if (codec == CompressionCodec::kZstd) {
+    const unsigned long long declared = ZSTD_getFrameContentSize(input.data(), input.size());
+    if (declared == ZSTD_CONTENTSIZE_ERROR) return CodecError(codec, "not a zstd frame");
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+        declared > static_cast<unsigned long long>(uncompressed_size)) {
+      return CodecError(codec, SizeMismatch(static_cast<int64_t>(declared), uncompressed_size));
+    }
+  }
   const size_t base = out->size();
   out->resize(base + static_cast<size_t>(uncompressed_size));
   char* dst = out->data() + base;
   absl::Status status;
   switch (codec) {
-    case CompressionCodec::kSnappy: {
-      size_t len = 0;
-      if (!snappy::GetUncompressedLength(input.data(), input.size(), &len)) {
-        status = CodecError(codec, "corrupt length header");
-      } else if (static_cast<int64_t>(len) != uncompressed_size) {
-        status = CodecError(codec, SizeMismatch(static_cast<int64_t>(len), uncompressed_size));
-      } else if (!snappy::RawUncompress(input.data(), input.size(), dst)) {
+    case CompressionCodec::kSnappy:
+      if (!snappy::RawUncompress(input.data(), input.size(), dst)) {
         status = CodecError(codec, "corrupt stream");
       }
       break;
-    }
     case CompressionCodec::kGzip:
       status = Inflate(input, dst, uncompressed_size);
       break;

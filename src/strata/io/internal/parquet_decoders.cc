@@ -125,7 +125,9 @@ absl::Status DecodeDeltaBinaryPacked(std::string_view input, int64_t count,
   int64_t produced = 0;
   uint64_t last = static_cast<uint64_t>(first);
   if (count > 0) dst[produced++] = first;
-  std::vector<uint64_t> deltas(per_miniblock);
+  // Deltas of one miniblock; never more than the caller needs (a header may claim 2^20).
+  std::vector<uint64_t> deltas(
+      static_cast<size_t>(std::min<uint64_t>(per_miniblock, static_cast<uint64_t>(count) + 1)));
   // Values after the first still to decode; the header's total decides which miniblocks
   // exist, so the position after them is right even if the caller needs fewer.
   uint64_t left_in_stream = total > 0 ? total - 1 : 0;
@@ -153,7 +155,10 @@ absl::Status DecodeDeltaBinaryPacked(std::string_view input, int64_t count,
       }
       const size_t take = bytes < available ? static_cast<size_t>(bytes) : available;
       const int64_t want =
-          produced < count ? static_cast<int64_t>(std::min<uint64_t>(n, count - produced)) : 0;
+          produced < count
+              ? static_cast<int64_t>(std::min<uint64_t>({n, static_cast<uint64_t>(count - produced),
+                                                         deltas.size()}))
+              : 0;
       if (want > 0) {
         UnpackWide(data + pos, take, width, want, deltas.data());
         for (int64_t i = 0; i < want; ++i) {
