@@ -249,6 +249,18 @@ std::string AnnotationName(const SchemaElement& e) {
     case ConvertedType::kTimestampMicros: return "TIMESTAMP_MICROS";
     case ConvertedType::kEnum: return "ENUM";
     case ConvertedType::kJson: return "JSON";
+    case ConvertedType::kTimeMillis: return "TIME_MILLIS";
+    case ConvertedType::kTimeMicros: return "TIME_MICROS";
+    case ConvertedType::kUint8: return "UINT_8";
+    case ConvertedType::kUint16: return "UINT_16";
+    case ConvertedType::kUint32: return "UINT_32";
+    case ConvertedType::kUint64: return "UINT_64";
+    case ConvertedType::kInt8: return "INT_8";
+    case ConvertedType::kInt16: return "INT_16";
+    case ConvertedType::kInt32: return "INT_32";
+    case ConvertedType::kInt64: return "INT_64";
+    case ConvertedType::kBson: return "BSON";
+    case ConvertedType::kInterval: return "INTERVAL";
     default: return absl::StrCat("CONVERTED_TYPE_", static_cast<int>(e.converted_type));
   }
 }

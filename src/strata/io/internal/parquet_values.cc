@@ -38,18 +38,28 @@ double HalfToDouble(uint16_t h) {
   return sign ? -v : v;
 }
 
-// Big-endian two's complement of any length, as a double (exact up to 8 bytes).
+// Big-endian two's complement of any length, as a double: exact up to 8 significant bytes
+// (after dropping sign-extension bytes), else correctly rounded to within a few ulps.
 double BigEndianToDouble(std::string_view b) {
   if (b.empty()) return 0;
+  const bool negative = (static_cast<uint8_t>(b[0]) & 0x80) != 0;
+  const char sign_byte = negative ? '\xff' : '\0';
+  while (b.size() > 8 && b[0] == sign_byte &&
+         ((static_cast<uint8_t>(b[1]) & 0x80) != 0) == negative) {
+    b.remove_prefix(1);
+  }
   if (b.size() <= 8) {
-    uint64_t u = (static_cast<uint8_t>(b[0]) & 0x80) ? ~uint64_t{0} : 0;
+    uint64_t u = negative ? ~uint64_t{0} : 0;
     for (char c : b) u = (u << 8) | static_cast<uint8_t>(c);
     return static_cast<double>(static_cast<int64_t>(u));
   }
+  // The magnitude of a negative value is its ones' complement plus one.
   double v = 0;
-  for (char c : b) v = v * 256.0 + static_cast<uint8_t>(c);
-  if (static_cast<uint8_t>(b[0]) & 0x80) v -= std::ldexp(1.0, static_cast<int>(8 * b.size()));
-  return v;
+  for (char c : b) {
+    const auto byte = static_cast<uint8_t>(c);
+    v = v * 256.0 + static_cast<uint8_t>(negative ? ~byte : byte);
+  }
+  return negative ? -(v + 1) : v;
 }
 
 absl::Status Overflow(const LeafPlan& plan, size_t index, const std::string& what) {
