@@ -41,7 +41,21 @@ std::string CellText(const table::Column& c, int64_t r, bool exact = false) {
       out = std::string(c.StringAt(r));
       break;
   }
-  if (exact) return out;
+  if (exact) {
+    // One line per row, one tab between cells: escape what would break that (as PostgreSQL's
+    // COPY text format does).
+    std::string escaped;
+    for (char ch : out) {
+      switch (ch) {
+        case '\\': escaped += "\\\\"; break;
+        case '\t': escaped += "\\t"; break;
+        case '\n': escaped += "\\n"; break;
+        case '\r': escaped += "\\r"; break;
+        default: escaped.push_back(ch);
+      }
+    }
+    return escaped;
+  }
   for (char& ch : out) {
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
   }
@@ -59,7 +73,8 @@ class DataShowCommand : public DataSubcommand {
                    "Print only the schema and the row count (for Parquet also the file's "
                    "physical schema, row groups, codecs, encodings and statistics)");
     app_->add_flag("--tsv", tsv_,
-                   "Print the rows as tab-separated values, untruncated, floats with 17 digits");
+                   "Print the rows as tab-separated values, untruncated, floats with 17 digits "
+                   "(backslash, tab, newline and carriage return escaped as \\\\, \\t, \\n, \\r)");
     app_->add_option("--delimiter", delimiter_, "CSV field delimiter (one character)")
         ->capture_default_str();
   }
@@ -107,7 +122,8 @@ class DataShowCommand : public DataSubcommand {
           absl::StrAppend(&line, c == 0 ? "" : "\t",
                           r < 0 ? t->schema().field(c).name : CellText(t->column(c), r, true));
         }
-        std::printf("%s\n", line.c_str());
+        line.push_back('\n');
+        std::fwrite(line.data(), 1, line.size(), stdout);  // binary cells may hold NUL bytes
       }
       return 0;
     }
