@@ -404,6 +404,20 @@ TEST(ParquetCorpusTest, PageChecksums) {
   EXPECT_TRUE(ReadParquetFile(Path(dir, "datapage_v1-corrupt-checksum.parquet"), no_crc).ok());
 }
 
+TEST(ParquetCorpusTest, FixedLenByteArrayIsRawBytes) {
+  REQUIRE_CORPUS(dir);
+  // fixed_length_byte_array.md: optional FIXED_LEN_BYTE_ARRAY(4), big-endian counters from
+  // 1000 down, some null (DuckDB reads the same bytes).
+  table::Table t = Read(dir, "fixed_length_byte_array.parquet");
+  ASSERT_EQ(t.num_rows(), 1000);
+  const table::Column& c = t.column(0);
+  ASSERT_EQ(c.type(), DataType::kString);
+  EXPECT_EQ(c.StringAt(0), std::string("\x00\x00\x03\xe8", 4));
+  EXPECT_TRUE(c.IsNull(1));
+  EXPECT_EQ(c.StringAt(10), std::string("\x00\x00\x03\xde", 4));
+  EXPECT_GT(c.null_count(), 0);
+}
+
 TEST(ParquetCorpusTest, InfoDescribesChunks) {
   REQUIRE_CORPUS(dir);
   absl::StatusOr<ParquetFileInfo> info =
