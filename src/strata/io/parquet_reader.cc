@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -89,13 +90,19 @@ void ParallelFor(int64_t n, int threads, F task) {
     return;
   }
   std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) task(i);
+  };
   std::vector<std::thread> pool;
   pool.reserve(static_cast<size_t>(workers));
-  for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
-      for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) task(i);
-    });
+  for (int w = 1; w < workers; ++w) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
   }
+  work();
   for (std::thread& t : pool) t.join();
 }
 
