@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/status_macros.h"
 #include "strata/io/json_lines.h"
+#include "strata/io/parquet_reader.h"
 
 namespace strata::io {
 
@@ -34,7 +35,7 @@ absl::StatusOr<table::Table> ReadTable(const std::string& path, const CsvOptions
       return ReadCsvFile(path, tsv);
     }
     case FileFormat::kParquet:
-      return absl::UnimplementedError(absl::StrCat(path, ": the Parquet reader is not built yet"));
+      return ReadParquetFile(path);
     case FileFormat::kJsonLines:
       return ReadJsonLinesFile(path);
   }

@@ -17,8 +17,8 @@ enum class FileFormat { kCsv, kTsv, kParquet, kJsonLines };
 absl::StatusOr<FileFormat> FormatFromPath(const std::string& path);
 
 // Reads `path` in the format its extension names; `csv` applies to CSV (and TSV, whose
-// delimiter is a tab). Errors: those of the reader; UNIMPLEMENTED for Parquet until its
-// reader lands.
+// delimiter is a tab); Parquet reads every column with ReadParquetFile's defaults.
+// Errors: those of the reader.
 absl::StatusOr<table::Table> ReadTable(const std::string& path, const CsvOptions& csv = {});
 
 }  // namespace strata::io

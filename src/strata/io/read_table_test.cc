@@ -45,7 +45,7 @@ TEST(ReadTableTest, ReadsCsvAndTsvAndSaysWhatIsMissing) {
   std::remove(tsv.c_str());
   EXPECT_EQ(ReadTable(TempPath("none.csv")).status().code(), absl::StatusCode::kNotFound);
   auto parquet = ReadTable(TempPath("x.parquet"));
-  EXPECT_EQ(parquet.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(parquet.status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

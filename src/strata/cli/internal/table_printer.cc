@@ -1,5 +1,7 @@
 #include "strata/cli/internal/table_printer.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <vector>
 
@@ -63,6 +65,41 @@ std::string FormatAlignedRows(const table::Table& t, int64_t rows) {
     absl::StrAppend(&text, line, "\n");
   }
   return text;
+}
+
+std::string ExactCellText(const table::Column& c, int64_t r) {
+  if (c.IsNull(r)) return "null";
+  std::string out;
+  switch (c.type()) {
+    case table::DataType::kFloat64: {
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), "%.17g", c.Float64s()[r]);
+      return buf;
+    }
+    case table::DataType::kString:
+    case table::DataType::kCategory:
+      for (char ch : c.StringAt(r)) {
+        switch (ch) {
+          case '\\':
+            out += "\\\\";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          default:
+            out.push_back(ch);
+        }
+      }
+      return out;
+    default:
+      return CellText(c, r, std::string::npos);
+  }
 }
 
 }  // namespace strata::cli

@@ -17,6 +17,11 @@ inline constexpr size_t kMaxCellWidth = 26;
 // floats with six significant digits, tabs and newlines as spaces, cut to `max_width`.
 std::string CellText(const table::Column& column, int64_t row, size_t max_width = kMaxCellWidth);
 
+// A cell exactly, for scripts: every character, floats with 17 significant digits, nulls as
+// "null"; backslash, tab, CR and LF escaped as \\ \t \r \n (PostgreSQL COPY's text format),
+// so one row is one line and cells are tab-separated.
+std::string ExactCellText(const table::Column& column, int64_t row);
+
 // The header (column names) and the first `rows` rows, one line each ending in '\n', columns
 // padded to their widest cell and separated by two spaces, trailing blanks trimmed.
 std::string FormatAlignedRows(const table::Table& table, int64_t rows);
