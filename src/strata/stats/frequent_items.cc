@@ -76,6 +76,15 @@ typename FrequentItems<Key>::Row FrequentItems<Key>::Estimate(const Key& item) c
   return Row{item, it->second, it->second + offset_};
 }
 
+// Counters in key order, so equal sketches serialize to equal bytes (the hash map's order
+// depends on its insertion history).
+template <typename Key>
+std::vector<std::pair<Key, int64_t>> SortedCounters(const absl::flat_hash_map<Key, int64_t>& counts) {
+  std::vector<std::pair<Key, int64_t>> out(counts.begin(), counts.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 template <typename Key>
 std::string FrequentItems<Key>::Serialize() const {
   internal::ByteWriter w;
@@ -86,7 +95,7 @@ std::string FrequentItems<Key>::Serialize() const {
   w.Put<int64_t>(total_);
   w.Put<int64_t>(offset_);
   w.Put<uint64_t>(counts_.size());
-  for (const auto& [item, count] : counts_) {
+  for (const auto& [item, count] : SortedCounters(counts_)) {
     if constexpr (std::is_same_v<Key, std::string>) {
       w.PutBytes(item);
     } else {
@@ -148,7 +157,7 @@ absl::StatusOr<FrequentItems<Key>> FrequentItems<Key>::Deserialize(std::string_v
 template <typename Key>
 nlohmann::json FrequentItems<Key>::ToJson() const {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& [item, count] : counts_) items.push_back({item, count});
+  for (const auto& [item, count] : SortedCounters(counts_)) items.push_back({item, count});
   return {{"capacity", capacity_}, {"total", total_}, {"offset", offset_}, {"items", std::move(items)}};
 }
 

@@ -33,13 +33,16 @@ void Moments::Update(double value) {
 void Moments::Update(absl::Span<const double> values) {
   if (values.empty()) return;
   Moments batch;
-  double sum = 0, lo = values[0], hi = values[0];
+  // Sums of offsets from the first value keep the mean's digits when values sit far from 0.
+  const double shift = values[0];
+  double sum = 0, shifted = 0, lo = values[0], hi = values[0];
   for (double v : values) {
     sum += v;
+    shifted += v - shift;
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }
-  const double mean = sum / static_cast<double>(values.size());
+  const double mean = shift + shifted / static_cast<double>(values.size());
   double m2 = 0;
   for (double v : values) m2 += (v - mean) * (v - mean);
   batch.count_ = static_cast<int64_t>(values.size());
@@ -48,6 +51,16 @@ void Moments::Update(absl::Span<const double> values) {
   batch.m2_ = m2;
   batch.min_ = lo;
   batch.max_ = hi;
+  Merge(batch);
+}
+
+void Moments::UpdateRepeated(double value, int64_t count) {
+  if (count <= 0) return;
+  Moments batch;
+  batch.count_ = count;
+  batch.sum_ = value * static_cast<double>(count);
+  batch.mean_ = value;
+  batch.min_ = batch.max_ = value;
   Merge(batch);
 }
 

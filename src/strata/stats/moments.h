@@ -30,6 +30,8 @@ class Moments {
   void Update(double value);
   // A batch: its own mean and M2 in two passes, then one Chan merge.
   void Update(absl::Span<const double> values);
+  // `count` copies of `value` at once (counted categories, string lengths per code).
+  void UpdateRepeated(double value, int64_t count);
   void Merge(const Moments& other);
 
   int64_t count() const { return count_; }
