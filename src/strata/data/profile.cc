@@ -28,6 +28,25 @@ void SummarizeCorrelations(TableProfile& profile) {
   }
 }
 
+// A profile's counts and sketches as an accumulator (to merge), and back.
+internal::ColumnAccumulator ToAccumulator(const ColumnProfile& p) {
+  return internal::ColumnAccumulator{.count = p.count, .null_count = p.null_count, .nan_count = p.nan_count,
+                                     .inf_count = p.inf_count, .looks_numeric = p.looks_numeric,
+                                     .looks_timestamp = p.looks_timestamp, .looks_bool = p.looks_bool,
+                                     .sketches = *p.sketches, .code_counts = {}};
+}
+
+void SetCounts(internal::ColumnAccumulator acc, ColumnProfile& p) {
+  p.count = acc.count;
+  p.null_count = acc.null_count;
+  p.nan_count = acc.nan_count;
+  p.inf_count = acc.inf_count;
+  p.looks_numeric = acc.looks_numeric;
+  p.looks_timestamp = acc.looks_timestamp;
+  p.looks_bool = acc.looks_bool;
+  p.sketches = std::move(acc.sketches);
+}
+
 // The work of one thread: every column over one contiguous row range.
 struct RangeResult {
   std::vector<internal::ColumnAccumulator> columns;
@@ -112,14 +131,7 @@ absl::StatusOr<TableProfile> ProfileTable(const table::Table& t, const ProfileOp
     ColumnProfile p;
     p.name = t.schema().field(c).name;
     p.type = t.column(c).type();
-    p.count = acc.count;
-    p.null_count = acc.null_count;
-    p.nan_count = acc.nan_count;
-    p.inf_count = acc.inf_count;
-    p.looks_numeric = acc.looks_numeric;
-    p.looks_timestamp = acc.looks_timestamp;
-    p.looks_bool = acc.looks_bool;
-    p.sketches = std::move(acc.sketches);
+    SetCounts(std::move(acc), p);
     internal::Summarize(p, options);
     profile.columns.push_back(std::move(p));
   }
@@ -160,23 +172,9 @@ absl::Status MergeProfiles(TableProfile& into, const TableProfile& other) {
   for (size_t c = 0; c < merged.columns.size(); ++c) {
     ColumnProfile& a = merged.columns[c];
     const ColumnProfile& b = other.columns[c];
-    internal::ColumnAccumulator acc_a{.count = a.count, .null_count = a.null_count, .nan_count = a.nan_count,
-                                      .inf_count = a.inf_count, .looks_numeric = a.looks_numeric,
-                                      .looks_timestamp = a.looks_timestamp, .looks_bool = a.looks_bool,
-                                      .sketches = std::move(*a.sketches), .code_counts = {}};
-    const internal::ColumnAccumulator acc_b{.count = b.count, .null_count = b.null_count, .nan_count = b.nan_count,
-                                            .inf_count = b.inf_count, .looks_numeric = b.looks_numeric,
-                                            .looks_timestamp = b.looks_timestamp, .looks_bool = b.looks_bool,
-                                            .sketches = *b.sketches, .code_counts = {}};
-    RETURN_IF_ERROR(internal::MergeAccumulators(acc_a, acc_b));
-    a.count = acc_a.count;
-    a.null_count = acc_a.null_count;
-    a.nan_count = acc_a.nan_count;
-    a.inf_count = acc_a.inf_count;
-    a.looks_numeric = acc_a.looks_numeric;
-    a.looks_timestamp = acc_a.looks_timestamp;
-    a.looks_bool = acc_a.looks_bool;
-    a.sketches = std::move(acc_a.sketches);
+    internal::ColumnAccumulator acc_a = ToAccumulator(a);
+    RETURN_IF_ERROR(internal::MergeAccumulators(acc_a, ToAccumulator(b)));
+    SetCounts(std::move(acc_a), a);
     internal::Summarize(a, merged.options);
   }
   if (merged.correlation_sketch.has_value()) {

@@ -26,12 +26,24 @@ FrequentItems<Key>::FrequentItems(int capacity) : capacity_(std::max(capacity, 4
 template <typename Key>
 void FrequentItems<Key>::Purge() {
   while (static_cast<int64_t>(counts_.size()) > capacity_) {
-    std::vector<int64_t> values;
-    values.reserve(counts_.size());
-    for (const auto& [item, count] : counts_) values.push_back(count);
+    std::vector<int64_t>& values = purge_buffer_;
+    values.clear();
+    int64_t largest = 0;
+    for (const auto& [item, count] : counts_) {
+      values.push_back(count);
+      largest = std::max(largest, count);
+    }
     auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
     std::nth_element(values.begin(), middle, values.end());
     const int64_t median = *middle;
+    if (median == largest) {
+      // Every counter drops to zero (the common case on near-unique data): no per-item erase.
+      // clear() frees a large table; keep the room so refilling does not rehash step by step.
+      counts_.clear();
+      counts_.reserve(static_cast<size_t>(capacity_) + 1);
+      offset_ += median;
+      return;
+    }
     for (auto it = counts_.begin(); it != counts_.end();) {
       it->second -= median;
       if (it->second <= 0) {

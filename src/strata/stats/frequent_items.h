@@ -48,13 +48,9 @@ class FrequentItems {
     if (weight <= 0) return;
     total_ += weight;
     // Debian's absl::string_view is not std::string_view: look strings up through it.
-    auto it = counts_.find(LookupKey(item));
-    if (it != counts_.end()) {
-      it->second += weight;
-      return;
-    }
-    counts_.emplace(Key(LookupKey(item)), weight);
-    if (static_cast<int64_t>(counts_.size()) > capacity_) Purge();
+    auto [it, inserted] = counts_.try_emplace(LookupKey(item), 0);
+    it->second += weight;
+    if (inserted && static_cast<int64_t>(counts_.size()) > capacity_) Purge();
   }
 
   // Errors: none today (capacities may differ; the result keeps this sketch's capacity).
@@ -90,6 +86,7 @@ class FrequentItems {
   int64_t total_ = 0;
   int64_t offset_ = 0;
   absl::flat_hash_map<Key, int64_t> counts_;
+  std::vector<int64_t> purge_buffer_;  // reused by Purge()
 };
 
 extern template class FrequentItems<std::string>;

@@ -19,8 +19,14 @@ constexpr int kMaxLevels = 61;
 
 KllSketch::KllSketch(int k, uint64_t seed)
     : k_(std::clamp(k, kMinK, kMaxK)), rng_(seed == 0 ? 1 : seed), levels_(1) {
-  capacity_ = TotalCapacity();
+  RefreshCapacities();
   levels_[0].reserve(static_cast<size_t>(k_));
+}
+
+void KllSketch::RefreshCapacities() {
+  level_capacities_.resize(levels_.size());
+  for (int h = 0; h < NumLevels(); ++h) level_capacities_[static_cast<size_t>(h)] = LevelCapacity(h);
+  capacity_ = TotalCapacity();
 }
 
 int64_t KllSketch::LevelCapacity(int level) const {
@@ -63,15 +69,15 @@ void KllSketch::Update(absl::Span<const double> values) {
 void KllSketch::CompressWhileFull() {
   while (size_ >= capacity_) {
     int level = 0;
-    while (level < NumLevels() &&
-           static_cast<int64_t>(levels_[static_cast<size_t>(level)].size()) < LevelCapacity(level)) {
+    while (level < NumLevels() && static_cast<int64_t>(levels_[static_cast<size_t>(level)].size()) <
+                                      level_capacities_[static_cast<size_t>(level)]) {
       ++level;
     }
     if (level >= NumLevels()) return;  // unreachable: some level is full when the total is
     if (level == NumLevels() - 1) {
       if (NumLevels() >= kMaxLevels) return;
       levels_.emplace_back();
-      capacity_ = TotalCapacity();
+      RefreshCapacities();
     }
     CompactLevel(level);
   }
@@ -85,7 +91,6 @@ void KllSketch::CompactLevel(int level) {
   const size_t offset = NextRandom() >> 63;
   std::vector<double>& up = levels_[static_cast<size_t>(level) + 1];
   const size_t moved = (items.size() - start) / 2;
-  up.reserve(up.size() + moved);
   for (size_t i = start + offset; i < items.size(); i += 2) up.push_back(items[i]);
   items.resize(start);
   size_ -= static_cast<int64_t>(moved);
@@ -112,7 +117,7 @@ absl::Status KllSketch::Merge(const KllSketch& other) {
   }
   n_ += other.n_;
   size_ += other.size_;
-  capacity_ = TotalCapacity();
+  RefreshCapacities();
   CompressWhileFull();
   return absl::OkStatus();
 }
@@ -262,7 +267,7 @@ absl::StatusOr<KllSketch> KllSketch::Deserialize(std::string_view bytes) {
   if (s = r.ExpectEnd(); !s.ok()) return s;
   if (s = sketch.Validate(); !s.ok()) return r.Error(0, std::string(s.message()));
   sketch.size_ = static_cast<int64_t>(total);
-  sketch.capacity_ = sketch.TotalCapacity();
+  sketch.RefreshCapacities();
   if (sketch.rng_ == 0) sketch.rng_ = 1;
   return sketch;
 }
@@ -311,7 +316,7 @@ absl::StatusOr<KllSketch> KllSketch::FromJson(const nlohmann::json& json) {
   }
   if (absl::Status s = sketch.Validate(); !s.ok()) return bad(std::string(s.message()));
   sketch.size_ = total;
-  sketch.capacity_ = sketch.TotalCapacity();
+  sketch.RefreshCapacities();
   return sketch;
 }
 

@@ -74,6 +74,8 @@ class KllSketch {
   int NumLevels() const { return static_cast<int>(levels_.size()); }
   int64_t LevelCapacity(int level) const;
   int64_t TotalCapacity() const;
+  // Recomputes the cached capacities after the level count changed.
+  void RefreshCapacities();
   void CompressWhileFull();
   void CompactLevel(int level);
   uint64_t NextRandom();
@@ -88,6 +90,7 @@ class KllSketch {
   uint64_t rng_ = 0;
   int64_t size_ = 0;               // items held over all levels
   int64_t capacity_ = 0;           // TotalCapacity(), cached
+  std::vector<int64_t> level_capacities_;  // LevelCapacity(h) for the current level count
   std::vector<std::vector<double>> levels_;
 };
 

@@ -321,13 +321,17 @@ void AccumulateCorrelations(const std::vector<const table::Column*>& columns, in
     for (size_t c = 0; c < k; ++c) {
       const table::Column& col = *columns[c];
       const bool has_nulls = col.null_count() > 0;
+      double* out = values[c].data();
+      if (col.type() == DataType::kFloat64) {
+        const double* in = col.Float64s().data() + start;
+        for (size_t i = 0; i < len; ++i) out[i] = in[i];
+      } else {
+        const int64_t* in = col.Int64s().data() + start;
+        for (size_t i = 0; i < len; ++i) out[i] = static_cast<double>(in[i]);
+      }
       bool all = true;
       for (size_t i = 0; i < len; ++i) {
-        const int64_t r = start + static_cast<int64_t>(i);
-        const double v = col.type() == DataType::kFloat64 ? col.Float64s()[static_cast<size_t>(r)]
-                                                          : static_cast<double>(col.Int64s()[static_cast<size_t>(r)]);
-        const bool ok = std::isfinite(v) && !(has_nulls && col.IsNull(r));
-        values[c][i] = v;
+        const bool ok = std::isfinite(out[i]) && !(has_nulls && col.IsNull(start + static_cast<int64_t>(i)));
         usable[c][i] = ok ? 1 : 0;
         all = all && ok;
       }
