@@ -300,7 +300,6 @@ absl::StatusOr<TableProfile> ProfileFromJson(const json& j) {
     profile.options.histogram_bins = static_cast<int>(std::clamp<int64_t>(v, 1, 100000));
     if (absl::Status s = r.Int("kll_k", &v); !s.ok()) return s;
     profile.options.kll_k = static_cast<int>(std::min<int64_t>(v, stats::KllSketch::kMaxK));
-    profile.options.correlations = o.value("correlations", true);
   }
   profile.options.correlations = top.Has("correlations");
   if (profile.options.correlations) {

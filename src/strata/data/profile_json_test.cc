@@ -99,6 +99,11 @@ TEST(ProfileJsonTest, MalformedDocumentsNameTheColumnAndKey) {
   j = ProfileToJson(*p);
   j["columns"][2]["type"] = "decimal";
   EXPECT_FALSE(ProfileFromJson(j).ok());
+  j = ProfileToJson(*p);
+  j["options"]["correlations"] = "yes";  // ignored: correlations come from the "correlations" key
+  EXPECT_TRUE(ProfileFromJson(j).ok());
+  j["options"]["top_k"] = -3;
+  EXPECT_FALSE(ProfileFromJson(j).ok());
   EXPECT_FALSE(ProfileFromJson(nlohmann::json::array()).ok());
   EXPECT_FALSE(ProfileFromJson({{"rows", 1}}).ok());
 }

@@ -170,12 +170,13 @@ absl::StatusOr<CorrelationMatrix> CorrelationMatrix::Deserialize(std::string_vie
   for (std::string& c : columns) {
     if (absl::Status s = r.GetBytes(&c); !s.ok()) return s;
   }
-  CorrelationMatrix m(std::move(columns));
-  const size_t accumulators = m.diagonal_.size() + m.pairs_.size();
+  // Checked before allocating: the claimed column count must match the bytes present.
+  const size_t accumulators = n + n * (n - (n == 0 ? 0 : 1)) / 2;
   if (r.remaining() != accumulators * 48) {
     return r.Error(r.offset(), absl::StrCat("expected ", accumulators * 48, " accumulator bytes, found ",
                                             r.remaining()));
   }
+  CorrelationMatrix m(std::move(columns));
   auto read_one = [&r](PearsonAccumulator& a) -> absl::Status {
     const size_t at = r.offset();
     absl::Status s = r.Get(&a.count_);

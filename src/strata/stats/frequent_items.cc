@@ -19,8 +19,8 @@ constexpr uint8_t KeyKind() {
 }  // namespace
 
 template <typename Key>
-FrequentItems<Key>::FrequentItems(int capacity) : capacity_(std::max(capacity, 4)) {
-  counts_.reserve(static_cast<size_t>(capacity_) + 1);
+FrequentItems<Key>::FrequentItems(int capacity) : capacity_(std::clamp(capacity, 4, kMaxCapacity)) {
+  counts_.reserve(ReserveSize());
 }
 
 template <typename Key>
@@ -40,7 +40,7 @@ void FrequentItems<Key>::Purge() {
       // Every counter drops to zero (the common case on near-unique data): no per-item erase.
       // clear() frees a large table; keep the room so refilling does not rehash step by step.
       counts_.clear();
-      counts_.reserve(static_cast<size_t>(capacity_) + 1);
+      counts_.reserve(ReserveSize());
       offset_ += median;
       return;
     }
@@ -135,7 +135,7 @@ absl::StatusOr<FrequentItems<Key>> FrequentItems<Key>::Deserialize(std::string_v
   if (s.ok()) s = r.Get(&offset);
   if (s.ok()) s = r.Get(&n);
   if (!s.ok()) return s;
-  if (capacity < 4 || capacity > (int64_t{1} << 30) || total < 0 || offset < 0 || offset > total) {
+  if (capacity < 4 || capacity > kMaxCapacity || total < 0 || offset < 0 || offset > total) {
     return r.Error(6, "capacity, total or offset out of range");
   }
   if (n > static_cast<uint64_t>(capacity) || n > r.remaining() / 16) {
@@ -188,7 +188,7 @@ absl::StatusOr<FrequentItems<Key>> FrequentItems<Key>::FromJson(const nlohmann::
   const int64_t capacity = json["capacity"].get<int64_t>();
   const int64_t total = json["total"].get<int64_t>();
   const int64_t offset = json["offset"].get<int64_t>();
-  if (capacity < 4 || capacity > (int64_t{1} << 30) || total < 0 || offset < 0 || offset > total) {
+  if (capacity < 4 || capacity > kMaxCapacity || total < 0 || offset < 0 || offset > total) {
     return bad("capacity, total or offset out of range");
   }
   if (json["items"].size() > static_cast<size_t>(capacity)) return bad("more items than the capacity");

@@ -16,6 +16,7 @@
 #ifndef STRATA_STATS_FREQUENT_ITEMS_H_
 #define STRATA_STATS_FREQUENT_ITEMS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ template <typename Key>
 class FrequentItems {
  public:
   static constexpr int kDefaultCapacity = 256;
+  // Counters beyond this are refused (a corrupt or hostile serialized capacity must not
+  // allocate gigabytes).
+  static constexpr int kMaxCapacity = 1 << 24;
 
   struct Row {
     Key item{};
@@ -40,7 +44,7 @@ class FrequentItems {
     int64_t upper_bound = 0;
   };
 
-  // `capacity` counters (at least 4).
+  // `capacity` counters, clamped to [4, kMaxCapacity].
   explicit FrequentItems(int capacity = kDefaultCapacity);
 
   template <typename K>
@@ -81,6 +85,8 @@ class FrequentItems {
   static absl::string_view LookupKey(const std::string& s) { return absl::string_view(s.data(), s.size()); }
   static int64_t LookupKey(int64_t v) { return v; }
   void Purge();
+  // Room kept for the counters: the capacity, up to a bound (the map grows past it if needed).
+  size_t ReserveSize() const { return static_cast<size_t>(std::min<int64_t>(capacity_, 1 << 16)) + 1; }
 
   int64_t capacity_ = kDefaultCapacity;
   int64_t total_ = 0;
