@@ -14,6 +14,7 @@ DataCommands::DataCommands(CLI::App& app) {
   verbs_.push_back(MakeDataLogInputCommand(*data_));
   verbs_.push_back(MakeDataConvertCommand(*data_));
   verbs_.push_back(MakeDataSqlCommand(*data_));
+  verbs_.push_back(MakeDataProfileCommand(*data_));
 }
 
 int DataCommands::Run() {

@@ -30,6 +30,7 @@ std::unique_ptr<DataSubcommand> MakeDataDiffCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataLogInputCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataConvertCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataSqlCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataProfileCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
