@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/io/parse_value.h"
 
 namespace strata::io {
 namespace {
@@ -205,30 +206,6 @@ absl::StatusOr<ParsedCsv> Tokenize(std::string_view data, const CsvOptions& opti
     out.row_lines.push_back(row_line);
   }
   return out;
-}
-
-bool ParseInt64(std::string_view s, int64_t* v) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-bool ParseFloat64(std::string_view s, double* v) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-bool ParseBool(std::string_view s, bool* v) {
-  if (absl::EqualsIgnoreCase(AsAbsl(s), "true")) {
-    *v = true;
-    return true;
-  }
-  if (absl::EqualsIgnoreCase(AsAbsl(s), "false")) {
-    *v = false;
-    return true;
-  }
-  return false;
 }
 
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
