@@ -127,6 +127,8 @@ class StepReader {
 
   absl::StatusOr<OnError> OnErrorPolicy(const YAML::Node& owner, OnError fallback) const {
     StepReader r(owner, context_);
+    // `on_error: null` unquoted is YAML's null; it means the null policy all the same.
+    if (r.Has("on_error") && r.Get("on_error").IsNull()) return OnError::kNull;
     return r.Choice<OnError>(
         "on_error", {{"quarantine_row", OnError::kQuarantineRow}, {"null", OnError::kNull}},
         fallback);

@@ -22,6 +22,7 @@ class DataSubcommand {
 // Factories, one per verb; each registers its options on `data` (the `strata data` app).
 // Add new verbs here and to the list in data_commands.cc.
 std::unique_ptr<DataSubcommand> MakeDataShowCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataCleanCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
