@@ -144,7 +144,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: integer\n",
                 "line 4, column 12: step 1 (coerce): 'type' must be one of bool"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, fmt: x}\n",
-                "line 4, column 12: step 1 (coerce), column 'age': unknown key 'fmt'"},
+                "line 4, column 26: step 1 (coerce), column 'age': unknown key 'fmt'"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, format: '%Y'}\n",
                 "'format' applies only to type timestamp"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      t: {type: timestamp, format: '%Q'}\n",
@@ -163,7 +163,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"steps:\n  - rule: allowed\n    columns: [x]\n", "step 1 (allowed): 'in' is required"},
         BadSpec{"steps:\n  - rule: max_length\n    columns: [x]\n    max: -1\n",
                 "line 4, column 10: step 1 (max_length): 'max' must be a non-negative integer"},
-        BadSpec{"steps:\n  - rule: drop_nulls\n    columns: [a, a]\n", "line 3, column 19: step 1 (drop_nulls): 'a' listed twice"},
+        BadSpec{"steps:\n  - rule: drop_nulls\n    columns: [a, a]\n", "line 3, column 18: step 1 (drop_nulls): 'a' listed twice"},
         BadSpec{"steps:\n  - rule: not_empty\n", "step 1 (not_empty): 'columns' is required"},
         BadSpec{"steps:\n  - rule: dedup\n  - just text\n", "line 3, column 5: step 2 must be a mapping"},
         BadSpec{"steps:\n  - keys: [a]\n", "line 2, column 5: step 1: 'rule' is required"},
@@ -174,6 +174,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"", "the spec must be a mapping with 'steps', not null"},
         BadSpec{"steps:\n  - rule: dedup\n    keys: [a\n", "line 4, column 1: "},
         BadSpec{"steps:\n  - {rule: dedup, keep: first, keep: last}\n", "key 'keep' given twice"}));
+
+TEST(CleanSpecTest, UnquotedNullPolicyMeansNull) {
+  auto spec = ParseCleanSpec("steps:\n  - rule: not_empty\n    columns: [a]\n    on_error: null\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(std::get<NotEmptyStep>(spec->steps[0].rule).on_error, OnError::kNull);
+}
 
 TEST(CleanSpecTest, DeepNestingIsAnErrorNotACrash) {
   std::string deep(100000, '[');

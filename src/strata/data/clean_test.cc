@@ -164,10 +164,10 @@ TEST(CleanTest, FillMeanMedianModeAndConstant) {
   EXPECT_EQ(r.report.steps[0].values_filled, 2 + 1 + 1 + 2 + 3);
   EXPECT_THAT(r.report.steps[0].notes[1], HasSubstr("i: 1 filled with the median 2.5 rounded to 2"));
 
-  auto mean = Clean(Csv("f,i\n1,1\n2,2\n,\n4,4\n"), "steps:\n  - rule: fill_nulls\n    columns: {f: mean, i: mean}\n");
-  EXPECT_THAT(Cells(mean.cleaned, "f"), ElementsAre("1", "2", "2.3333333333333335", "4"));
+  auto mean = Clean(Csv("f,i\n1.5,1\n2,2\n,\n4,4\n"), "steps:\n  - rule: fill_nulls\n    columns: {f: mean, i: mean}\n");
+  EXPECT_THAT(Cells(mean.cleaned, "f"), ElementsAre("1.5", "2", "2.5", "4"));
   EXPECT_THAT(Cells(mean.cleaned, "i"), ElementsAre("1", "2", "2", "4"));
-  auto mode = Clean(Csv("x\n3\n1\n3\n1\n\n"), "steps:\n  - rule: fill_nulls\n    columns: {x: mode}\n");
+  auto mode = Clean(Csv("x,y\n3,a\n1,b\n3,c\n1,d\n,e\n"), "steps:\n  - rule: fill_nulls\n    columns: {x: mode}\n");
   EXPECT_THAT(Cells(mode.cleaned, "x"), ElementsAre("3", "1", "3", "1", "1"));
 }
 
