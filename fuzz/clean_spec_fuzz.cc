@@ -12,16 +12,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<strata::data::CleanSpec> spec = strata::data::ParseCleanSpec(text);
   if (!spec.ok()) return 0;
-  static const strata::table::Table* const table = [] {
+  static const strata::table::Table table = [] {
     strata::io::CsvOptions options;
     options.column_types["age"] = strata::table::DataType::kString;
     auto t = strata::io::ReadCsv(
         "id,age,income,city,when\n1,30,100.5,paris,2024-01-01\n2,x,,  Rome ,\n3,,1e9,,2024-02-30\n"
         "3,41,7,paris,2024-03-01T10:00:00Z\n",
         options);
-    return new strata::table::Table(*t);
+    return *t;
   }();
-  absl::StatusOr<strata::data::CleanResult> result = strata::data::ApplyCleanSpec(*table, *spec);
+  absl::StatusOr<strata::data::CleanResult> result = strata::data::ApplyCleanSpec(table, *spec);
   if (result.ok()) (void)strata::data::CleanReportToJson(result->report).dump();
   return 0;
 }
