@@ -22,6 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return *t;
   }();
   absl::StatusOr<strata::data::CleanResult> result = strata::data::ApplyCleanSpec(table, *spec);
-  if (result.ok()) (void)strata::data::CleanReportToJson(result->report).dump();
+  if (result.ok()) {
+    (void)strata::data::CleanReportToJson(result->report).dump(-1, ' ', false,
+                                                               nlohmann::json::error_handler_t::replace);
+  }
   return 0;
 }

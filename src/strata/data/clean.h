@@ -202,7 +202,8 @@ absl::StatusOr<CleanResult> ApplyCleanSpec(const table::Table& input, const Clea
                                            const CleanOptions& options = {});
 
 // {"input_rows", "output_rows", "totals": {...}, "steps": [{"step", "rule", "name", counts...,
-// "notes"}]}.
+// "notes"}]}. IMPORTANT: notes quote values from the table, which need not be valid UTF-8
+// (tables from the CSV reader are); dump with nlohmann::json::error_handler_t::replace.
 nlohmann::json CleanReportToJson(const CleanReport& report);
 // A few lines per step for a terminal.
 std::string CleanReportToText(const CleanReport& report);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "strata/base/status_macros.h"
 #include "strata/data/clean.h"
+#include "strata/io/parse_value.h"
 #include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
@@ -495,6 +496,10 @@ absl::StatusOr<CleanSpec> ParseCleanSpec(std::string_view yaml_text) {
   if (yaml_text.find('\0') != std::string_view::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("clean spec: a NUL byte at offset ", yaml_text.find('\0')));
+  }
+  // YAML is Unicode text; rejecting other bytes here keeps them out of messages and reports.
+  if (const size_t bad = io::InvalidUtf8At(yaml_text); bad != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("clean spec: invalid UTF-8 at byte offset ", bad));
   }
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));

@@ -198,6 +198,9 @@ TEST(CleanSpecTest, RefusesHugeAndBinaryInput) {
   auto nul = ParseCleanSpec(std::string("steps:\0", 7));
   ASSERT_FALSE(nul.ok());
   EXPECT_THAT(Msg(nul.status()), HasSubstr("NUL byte at offset 6"));
+  auto latin1 = ParseCleanSpec("steps:\n  - {rule: not_empty, columns: [caf\xe9]}\n");
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_THAT(Msg(latin1.status()), HasSubstr("invalid UTF-8 at byte offset 42"));
 }
 
 }  // namespace

@@ -21,6 +21,10 @@ bool ParseFloat64(std::string_view text, double* value);
 // "true" / "false" in any case.
 bool ParseBool(std::string_view text, bool* value);
 
+// Byte offset of the first invalid UTF-8 sequence in `text` (truncated, overlong, surrogate,
+// past U+10FFFF), or std::string_view::npos when it is all valid.
+size_t InvalidUtf8At(std::string_view text);
+
 // Row `row` of `column` as text: int64 in decimal, float64 in the shortest form that reads
 // back to the same double, bool as true/false, timestamps as FormatTimestampMicros, strings
 // and categories as they are. A null cell is the empty string.

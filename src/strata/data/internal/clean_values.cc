@@ -239,7 +239,7 @@ bool ParseTimestampWithFormat(std::string_view s, std::string_view format, int64
   if (pos != s.size()) return false;
   // Field ranges and the calendar are checked once, by the ISO 8601 grammar of io/.
   if (month > 99 || day > 99 || hour > 99 || minute > 99 || second > 99) return false;
-  char iso[64];
+  char iso[160];
   std::snprintf(iso, sizeof(iso), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lld%s",
                 static_cast<long long>(year), static_cast<long long>(month),
                 static_cast<long long>(day), static_cast<long long>(hour),
