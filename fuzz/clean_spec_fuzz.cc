@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   absl::StatusOr<strata::data::CleanResult> result = strata::data::ApplyCleanSpec(table, *spec);
   if (result.ok()) {
-    (void)strata::data::CleanReportToJson(result->report).dump(-1, ' ', false,
-                                                               nlohmann::json::error_handler_t::replace);
+    (void)strata::data::CleanReportToJson(result->report)
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return 0;
 }

@@ -499,7 +499,8 @@ absl::StatusOr<CleanSpec> ParseCleanSpec(std::string_view yaml_text) {
   }
   // YAML is Unicode text; rejecting other bytes here keeps them out of messages and reports.
   if (const size_t bad = io::InvalidUtf8At(yaml_text); bad != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("clean spec: invalid UTF-8 at byte offset ", bad));
+    return absl::InvalidArgumentError(
+        absl::StrCat("clean spec: invalid UTF-8 at byte offset ", bad));
   }
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));

@@ -93,14 +93,16 @@ steps:
   EXPECT_EQ(range.min, "0");
   EXPECT_EQ(range.max, "120");
   EXPECT_EQ(range.on_error, OnError::kNull);
-  EXPECT_EQ(std::get<AllowedStep>(spec->steps[7].rule).values, (std::vector<std::string>{"paris", "new york"}));
+  EXPECT_EQ(std::get<AllowedStep>(spec->steps[7].rule).values,
+            (std::vector<std::string>{"paris", "new york"}));
   EXPECT_EQ(std::get<NotEmptyStep>(spec->steps[8].rule).columns, std::vector<std::string>{"city"});
   EXPECT_EQ(std::get<MaxLengthStep>(spec->steps[9].rule).max, 20);
   EXPECT_EQ(CleanRuleName(spec->steps[4].rule), "clip_outliers");
 }
 
 TEST(CleanSpecTest, Defaults) {
-  auto spec = ParseCleanSpec("steps:\n  - rule: clip_outliers\n    columns: [x]\n  - rule: dedup\n");
+  auto spec =
+      ParseCleanSpec("steps:\n  - rule: clip_outliers\n    columns: [x]\n  - rule: dedup\n");
   ASSERT_TRUE(spec.ok()) << spec.status();
   const auto& clip = std::get<ClipOutliersStep>(spec->steps[0].rule);
   EXPECT_EQ(clip.method, OutlierMethod::kIqr);
@@ -129,9 +131,11 @@ TEST_P(CleanSpecErrorTest, NamesLineColumnAndProblem) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, CleanSpecErrorTest,
     ::testing::Values(
-        BadSpec{"steps:\n  - rule: scrub\n", "line 2, column 11: step 1 (scrub): unknown rule 'scrub'"},
-        BadSpec{"steps:\n  - rule: dedup\n    kep: last\n",
-                "line 3, column 5: step 1 (dedup): unknown key 'kep' (known: rule, name, keys, keep)"},
+        BadSpec{"steps:\n  - rule: scrub\n",
+                "line 2, column 11: step 1 (scrub): unknown rule 'scrub'"},
+        BadSpec{
+            "steps:\n  - rule: dedup\n    kep: last\n",
+            "line 3, column 5: step 1 (dedup): unknown key 'kep' (known: rule, name, keys, keep)"},
         BadSpec{"steps:\n  - rule: dedup\n    keep: middle\n",
                 "line 3, column 11: step 1 (dedup): 'keep' must be one of first, last"},
         BadSpec{"steps:\n  - rule: clip_outliers\n    columns: [x]\n    k: lots\n",
@@ -140,37 +144,50 @@ INSTANTIATE_TEST_SUITE_P(
                 "line 5, column 8: step 1 (clip_outliers): 'k' applies to method iqr"},
         BadSpec{"steps:\n  - rule: strings\n    columns: [x]\n    trim: maybe\n",
                 "line 4, column 11: step 1 (strings): 'trim' must be true or false"},
-        BadSpec{"steps:\n  - rule: strings\n    columns: [x]\n", "line 2, column 5: step 1 (strings): nothing to do"},
+        BadSpec{"steps:\n  - rule: strings\n    columns: [x]\n",
+                "line 2, column 5: step 1 (strings): nothing to do"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: integer\n",
                 "line 4, column 12: step 1 (coerce): 'type' must be one of bool"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, fmt: x}\n",
                 "line 4, column 26: step 1 (coerce), column 'age': unknown key 'fmt'"},
         BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, format: '%Y'}\n",
                 "'format' applies only to type timestamp"},
-        BadSpec{"steps:\n  - rule: coerce\n    columns:\n      t: {type: timestamp, format: '%Q'}\n",
-                "line 4, column 36: step 1 (coerce), column 't': 'format' directive '%Q' is not supported"},
+        BadSpec{
+            "steps:\n  - rule: coerce\n    columns:\n      t: {type: timestamp, format: '%Q'}\n",
+            "line 4, column 36: step 1 (coerce), column 't': 'format' directive '%Q' is not "
+            "supported"},
         BadSpec{"steps:\n  - rule: coerce\n    columns: [age]\n",
                 "line 3, column 14: step 1 (coerce): 'columns' must be a mapping"},
-        BadSpec{"steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, on_error: drop}\n",
-                "'on_error' must be one of quarantine_row, null"},
+        BadSpec{
+            "steps:\n  - rule: coerce\n    columns:\n      age: {type: int64, on_error: drop}\n",
+            "'on_error' must be one of quarantine_row, null"},
         BadSpec{"steps:\n  - rule: fill_nulls\n    columns:\n      city: unknown\n",
-                "line 4, column 13: step 1 (fill_nulls): the strategy must be mean, median, mode or value"},
-        BadSpec{"steps:\n  - rule: fill_nulls\n    columns:\n      city: {strategy: mean, value: 3}\n",
-                "'value' applies only to strategy value"},
-        BadSpec{"steps:\n  - rule: range\n    columns: [x]\n", "line 2, column 5: step 1 (range): give 'min', 'max'"},
+                "line 4, column 13: step 1 (fill_nulls): the strategy must be mean, median, mode "
+                "or value"},
+        BadSpec{
+            "steps:\n  - rule: fill_nulls\n    columns:\n      city: {strategy: mean, value: 3}\n",
+            "'value' applies only to strategy value"},
+        BadSpec{"steps:\n  - rule: range\n    columns: [x]\n",
+                "line 2, column 5: step 1 (range): give 'min', 'max'"},
         BadSpec{"steps:\n  - rule: range\n    columns: [x]\n    min: [1]\n",
                 "line 4, column 10: step 1 (range): 'min' must be a scalar, not a list"},
-        BadSpec{"steps:\n  - rule: allowed\n    columns: [x]\n", "step 1 (allowed): 'in' is required"},
+        BadSpec{"steps:\n  - rule: allowed\n    columns: [x]\n",
+                "step 1 (allowed): 'in' is required"},
         BadSpec{"steps:\n  - rule: max_length\n    columns: [x]\n    max: -1\n",
                 "line 4, column 10: step 1 (max_length): 'max' must be a non-negative integer"},
-        BadSpec{"steps:\n  - rule: drop_nulls\n    columns: [a, a]\n", "line 3, column 18: step 1 (drop_nulls): 'a' listed twice"},
+        BadSpec{"steps:\n  - rule: drop_nulls\n    columns: [a, a]\n",
+                "line 3, column 18: step 1 (drop_nulls): 'a' listed twice"},
         BadSpec{"steps:\n  - rule: not_empty\n", "step 1 (not_empty): 'columns' is required"},
-        BadSpec{"steps:\n  - rule: dedup\n  - just text\n", "line 3, column 5: step 2 must be a mapping"},
+        BadSpec{"steps:\n  - rule: dedup\n  - just text\n",
+                "line 3, column 5: step 2 must be a mapping"},
         BadSpec{"steps:\n  - keys: [a]\n", "line 2, column 5: step 1: 'rule' is required"},
         BadSpec{"steps: []\n", "line 1, column 8: spec: 'steps' must be a non-empty list"},
-        BadSpec{"step:\n  - rule: dedup\n", "line 1, column 1: spec: unknown key 'step' (known: version, steps)"},
-        BadSpec{"version: 2\nsteps:\n  - rule: dedup\n", "line 1, column 10: spec: 'version' must be 1"},
-        BadSpec{"- rule: dedup\n", "line 1, column 1: the spec must be a mapping with 'steps', not a list"},
+        BadSpec{"step:\n  - rule: dedup\n",
+                "line 1, column 1: spec: unknown key 'step' (known: version, steps)"},
+        BadSpec{"version: 2\nsteps:\n  - rule: dedup\n",
+                "line 1, column 10: spec: 'version' must be 1"},
+        BadSpec{"- rule: dedup\n",
+                "line 1, column 1: the spec must be a mapping with 'steps', not a list"},
         BadSpec{"", "the spec must be a mapping with 'steps', not null"},
         BadSpec{"steps:\n  - rule: dedup\n    keys: [a\n", "line 4, column 1: "},
         BadSpec{"steps:\n  - {rule: dedup, keep: first, keep: last}\n", "key 'keep' given twice"}));

@@ -41,7 +41,8 @@ std::vector<std::string> Cells(const table::Table& t, const std::string& name) {
   auto c = t.ColumnByName(name);
   EXPECT_TRUE(c.ok()) << c.status();
   std::vector<std::string> out;
-  for (int64_t r = 0; r < (*c)->size(); ++r) out.push_back((*c)->IsNull(r) ? "null" : io::FormatCell(**c, r));
+  for (int64_t r = 0; r < (*c)->size(); ++r)
+    out.push_back((*c)->IsNull(r) ? "null" : io::FormatCell(**c, r));
   return out;
 }
 
@@ -51,7 +52,8 @@ std::vector<std::string> Quarantine(const CleanResult& r) {
   const table::Table& q = r.quarantine;
   for (int64_t i = 0; i < q.num_rows(); ++i) {
     std::string line = io::FormatCell(q.column(0), i);
-    for (int c = 1; c < 5; ++c) line += "|" + (q.column(c).IsNull(i) ? "null" : io::FormatCell(q.column(c), i));
+    for (int c = 1; c < 5; ++c)
+      line += "|" + (q.column(c).IsNull(i) ? "null" : io::FormatCell(q.column(c), i));
     out.push_back(line);
   }
   return out;
@@ -98,7 +100,8 @@ TEST(CleanTest, CoerceOnErrorNullKeepsTheRowAndStillRecordsIt) {
 
 TEST(CleanTest, CoerceFromTypedColumnsNeverTruncates) {
   auto t = Csv("x\n3.0\n3.5\n-2\n");  // inferred float64
-  auto r = Clean(t, "steps:\n  - rule: coerce\n    columns: {x: {type: int64, on_error: \"null\"}}\n");
+  auto r =
+      Clean(t, "steps:\n  - rule: coerce\n    columns: {x: {type: int64, on_error: \"null\"}}\n");
   EXPECT_THAT(Cells(r.cleaned, "x"), ElementsAre("3", "null", "-2"));
   EXPECT_THAT(Quarantine(r), ElementsAre("2|x|coerce|'3.5' is not an int64|3.5"));
   auto s = Clean(Csv("n\n7\n"), "steps:\n  - rule: coerce\n    columns: {n: string}\n");
@@ -110,7 +113,9 @@ TEST(CleanTest, CoerceFromTypedColumnsNeverTruncates) {
 }
 
 TEST(CleanTest, CoerceTimestampsIsoAndFormat) {
-  auto t = Csv("a,b\n2024-03-01,01/03/2024 10:30\n2024-02-30,31/02/2024 00:00\nsoon,1/3/2024 7:05\n", {"a", "b"});
+  auto t =
+      Csv("a,b\n2024-03-01,01/03/2024 10:30\n2024-02-30,31/02/2024 00:00\nsoon,1/3/2024 7:05\n",
+          {"a", "b"});
   auto r = Clean(t, R"(steps:
   - rule: coerce
     on_error: "null"
@@ -119,14 +124,17 @@ TEST(CleanTest, CoerceTimestampsIsoAndFormat) {
       b: {type: timestamp, format: "%d/%m/%Y %H:%M"}
 )");
   EXPECT_THAT(Cells(r.cleaned, "a"), ElementsAre("2024-03-01 00:00:00", "null", "null"));
-  EXPECT_THAT(Cells(r.cleaned, "b"), ElementsAre("2024-03-01 10:30:00", "null", "2024-03-01 07:05:00"));
-  EXPECT_THAT(Quarantine(r),
-              ElementsAre("2|a|coerce|'2024-02-30' is not a timestamp (ISO 8601)|2024-02-30",
-                          "3|a|coerce|'soon' is not a timestamp (ISO 8601)|soon",
-                          "2|b|coerce|'31/02/2024 00:00' does not match the timestamp format '%d/%m/%Y "
-                          "%H:%M'|31/02/2024 00:00"));
+  EXPECT_THAT(Cells(r.cleaned, "b"),
+              ElementsAre("2024-03-01 10:30:00", "null", "2024-03-01 07:05:00"));
+  EXPECT_THAT(
+      Quarantine(r),
+      ElementsAre("2|a|coerce|'2024-02-30' is not a timestamp (ISO 8601)|2024-02-30",
+                  "3|a|coerce|'soon' is not a timestamp (ISO 8601)|soon",
+                  "2|b|coerce|'31/02/2024 00:00' does not match the timestamp format '%d/%m/%Y "
+                  "%H:%M'|31/02/2024 00:00"));
   int64_t us = 0;
-  ASSERT_TRUE(internal::ParseTimestampWithFormat("2024-03-01T10:00:00.5+02:00", "%Y-%m-%dT%H:%M:%S.%f%z", &us));
+  ASSERT_TRUE(internal::ParseTimestampWithFormat("2024-03-01T10:00:00.5+02:00",
+                                                 "%Y-%m-%dT%H:%M:%S.%f%z", &us));
   EXPECT_EQ(io::FormatTimestampMicros(us), "2024-03-01 08:00:00.500000");
   EXPECT_FALSE(internal::ParseTimestampWithFormat("2024-03-01x", "%Y-%m-%d", &us));
   EXPECT_TRUE(internal::ParseTimestampWithFormat("100%", "%d%%", &us) == false);
@@ -143,7 +151,8 @@ TEST(CleanTest, DropNullsBySubsetOrAnyColumn) {
 }
 
 TEST(CleanTest, FillMeanMedianModeAndConstant) {
-  auto t = Csv("f,i,s,b,t\n1,1,b,true,2024-01-01\n2,2,a,,\n,3,b,false,2024-01-03\n10,10,a,false,\n,,,,\n");
+  auto t = Csv(
+      "f,i,s,b,t\n1,1,b,true,2024-01-01\n2,2,a,,\n,3,b,false,2024-01-03\n10,10,a,false,\n,,,,\n");
   auto r = Clean(t, R"(steps:
   - rule: fill_nulls
     columns:
@@ -159,15 +168,19 @@ TEST(CleanTest, FillMeanMedianModeAndConstant) {
   // s: a and b twice each -> the smaller, "a" (pandas' mode()[0]).
   EXPECT_THAT(Cells(r.cleaned, "s"), ElementsAre("b", "a", "b", "a", "a"));
   EXPECT_THAT(Cells(r.cleaned, "b"), ElementsAre("true", "false", "false", "false", "false"));
-  EXPECT_THAT(Cells(r.cleaned, "t"), ElementsAre("2024-01-01 00:00:00", "2000-01-01 00:00:00", "2024-01-03 00:00:00",
-                                                 "2000-01-01 00:00:00", "2000-01-01 00:00:00"));
+  EXPECT_THAT(Cells(r.cleaned, "t"),
+              ElementsAre("2024-01-01 00:00:00", "2000-01-01 00:00:00", "2024-01-03 00:00:00",
+                          "2000-01-01 00:00:00", "2000-01-01 00:00:00"));
   EXPECT_EQ(r.report.steps[0].values_filled, 2 + 1 + 1 + 2 + 3);
-  EXPECT_THAT(r.report.steps[0].notes[1], HasSubstr("i: 1 filled with the median 2.5 rounded to 2"));
+  EXPECT_THAT(r.report.steps[0].notes[1],
+              HasSubstr("i: 1 filled with the median 2.5 rounded to 2"));
 
-  auto mean = Clean(Csv("f,i\n1.5,1\n2,2\n,\n4,4\n"), "steps:\n  - rule: fill_nulls\n    columns: {f: mean, i: mean}\n");
+  auto mean = Clean(Csv("f,i\n1.5,1\n2,2\n,\n4,4\n"),
+                    "steps:\n  - rule: fill_nulls\n    columns: {f: mean, i: mean}\n");
   EXPECT_THAT(Cells(mean.cleaned, "f"), ElementsAre("1.5", "2", "2.5", "4"));
   EXPECT_THAT(Cells(mean.cleaned, "i"), ElementsAre("1", "2", "2", "4"));
-  auto mode = Clean(Csv("x,y\n3,a\n1,b\n3,c\n1,d\n,e\n"), "steps:\n  - rule: fill_nulls\n    columns: {x: mode}\n");
+  auto mode = Clean(Csv("x,y\n3,a\n1,b\n3,c\n1,d\n,e\n"),
+                    "steps:\n  - rule: fill_nulls\n    columns: {x: mode}\n");
   EXPECT_THAT(Cells(mode.cleaned, "x"), ElementsAre("3", "1", "3", "1", "1"));
 }
 
@@ -210,8 +223,20 @@ TEST(CleanTest, IqrClipsToBoundsAndKeepsIntColumnsInt) {
   EXPECT_EQ(Cells(r.cleaned, "i").back(), "-5");
   EXPECT_EQ(r.report.steps[0].values_clipped, 2);
   EXPECT_THAT(r.report.steps[0].notes[0], HasSubstr("IQR bounds [-4, 16] (Q1 3.5, Q3 8.5, k 1.5)"));
-  auto k = Clean(Csv("x\n1\n2\n3\n4\n"), "steps:\n  - rule: clip_outliers\n    columns: [x]\n    k: 0\n");
-  EXPECT_THAT(Cells(k.cleaned, "x"), ElementsAre("2", "2", "3", "3"));  // bounds [1.75, 3.25] inward
+  auto k = Clean(Csv("x\n1\n2\n3\n4\n"),
+                 "steps:\n  - rule: clip_outliers\n    columns: [x]\n    k: 0\n");
+  EXPECT_THAT(Cells(k.cleaned, "x"),
+              ElementsAre("2", "2", "3", "3"));  // bounds [1.75, 3.25] inward
+}
+
+TEST(CleanTest, InfiniteValuesAndHugeBoundsDoNotBreakClipping) {
+  auto inf = Clean(Csv("x\n-inf\n1\n2\ninf\n"),
+                   "steps:\n  - rule: clip_outliers\n    columns: [x]\n    k: 0\n");
+  EXPECT_EQ(inf.cleaned.num_rows(), 4);
+  auto huge = Clean(Csv("i\n1\n2\n100\n"),
+                    "steps:\n  - rule: clip_outliers\n    columns: [i]\n    k: 1e300\n");
+  EXPECT_THAT(Cells(huge.cleaned, "i"), ElementsAre("1", "2", "100"));
+  EXPECT_EQ(huge.report.steps[0].values_clipped, 0);
 }
 
 TEST(CleanTest, ZScoreQuarantinesOutlierRows) {
@@ -226,10 +251,12 @@ TEST(CleanTest, ZScoreQuarantinesOutlierRows) {
 )");
   EXPECT_THAT(Cells(r.cleaned, "id"), ElementsAre("1", "2", "3", "4", "6"));
   const double sd = std::sqrt(1902.5);
-  const std::string bounds = internal::FormatDouble(22 - 1.5 * sd) + ", " + internal::FormatDouble(22 + 1.5 * sd);
+  const std::string bounds =
+      internal::FormatDouble(22 - 1.5 * sd) + ", " + internal::FormatDouble(22 + 1.5 * sd);
   ASSERT_EQ(r.quarantine.num_rows(), 1);
-  EXPECT_THAT(Quarantine(r)[0], HasSubstr("5|x|clip_outliers|100 is above the z-score bounds [" + bounds +
-                                          "] (mean 22, std " + internal::FormatDouble(sd)));
+  EXPECT_THAT(Quarantine(r)[0],
+              HasSubstr("5|x|clip_outliers|100 is above the z-score bounds [" + bounds +
+                        "] (mean 22, std " + internal::FormatDouble(sd)));
   EXPECT_EQ(r.report.steps[0].rows_quarantined, 1);
   EXPECT_EQ(r.report.steps[0].values_clipped, 0);
 }
@@ -246,13 +273,15 @@ TEST(CleanTest, StringsTrimCollapseFoldReplace) {
 )");
   EXPECT_THAT(Cells(r.cleaned, "s"), ElementsAre("hello world", "new york", "ok"));
   EXPECT_EQ(r.report.steps[0].values_changed, 3);
-  auto upper = Clean(Csv("s\nabc\nABC\n"), "steps:\n  - rule: strings\n    columns: [s]\n    case: upper\n");
+  auto upper =
+      Clean(Csv("s\nabc\nABC\n"), "steps:\n  - rule: strings\n    columns: [s]\n    case: upper\n");
   EXPECT_THAT(Cells(upper.cleaned, "s"), ElementsAre("ABC", "ABC"));
   EXPECT_EQ(upper.report.steps[0].values_changed, 1);
 }
 
 TEST(CleanTest, ValidationRulesQuarantineOrNull) {
-  auto t = Csv("id,age,city,code\n1,30,paris,ab\n2,-1,rome,abc\n3,130,paris,\n4,,\" \",x\n5,50,lyon,ééé\n");
+  auto t = Csv(
+      "id,age,city,code\n1,30,paris,ab\n2,-1,rome,abc\n3,130,paris,\n4,,\" \",x\n5,50,lyon,ééé\n");
   auto r = Clean(t, R"(steps:
   - rule: range
     columns: [age]
@@ -269,10 +298,12 @@ TEST(CleanTest, ValidationRulesQuarantineOrNull) {
     max: 2
 )");
   EXPECT_THAT(Cells(r.cleaned, "id"), ElementsAre("1"));
-  EXPECT_THAT(Quarantine(r), ElementsAre("2|age|range|-1 is outside [0, 120]|-1", "3|age|range|130 is outside [0, 120]|130",
-                                         "2|city|allowed|'rome' is not one of [paris, lyon,  ]|rome",
-                                         "4|city|not_empty|empty or blank string| ", "3|code|not_empty|null|null",
-                                         "5|code|max_length|3 characters, more than 2|ééé"));
+  EXPECT_THAT(Quarantine(r),
+              ElementsAre("2|age|range|-1 is outside [0, 120]|-1",
+                          "3|age|range|130 is outside [0, 120]|130",
+                          "2|city|allowed|'rome' is not one of [paris, lyon,  ]|rome",
+                          "4|city|not_empty|empty or blank string| ", "3|code|not_empty|null|null",
+                          "5|code|max_length|3 characters, more than 2|ééé"));
   ASSERT_EQ(r.report.steps.size(), 4u);
   EXPECT_EQ(r.report.steps[0].values_nulled, 2);
   EXPECT_EQ(r.report.steps[0].rows_quarantined, 0);
@@ -281,13 +312,15 @@ TEST(CleanTest, ValidationRulesQuarantineOrNull) {
   EXPECT_EQ(r.report.steps[3].rows_quarantined, 1);
   EXPECT_EQ(r.report.totals.rows_quarantined, 4);
   EXPECT_EQ(r.report.totals.quarantine_entries, 6);
-  auto nums = Clean(Csv("x\n1.0\n2\n3.5\n"), "steps:\n  - rule: allowed\n    columns: [x]\n    in: [1, 2]\n");
+  auto nums = Clean(Csv("x\n1.0\n2\n3.5\n"),
+                    "steps:\n  - rule: allowed\n    columns: [x]\n    in: [1, 2]\n");
   EXPECT_THAT(Cells(nums.cleaned, "x"), ElementsAre("1", "2"));
 }
 
 TEST(CleanTest, RowNumbersStayOriginalAcrossSteps) {
   auto t = Csv("k,x\na,1\na,2\nb,oops\n", {"x"});
-  auto spec = ParseCleanSpec("steps:\n  - rule: dedup\n    keys: [k]\n  - rule: coerce\n    columns: {x: int64}\n");
+  auto spec = ParseCleanSpec(
+      "steps:\n  - rule: dedup\n    keys: [k]\n  - rule: coerce\n    columns: {x: int64}\n");
   ASSERT_TRUE(spec.ok());
   CleanOptions options;
   options.first_row_number = 101;
@@ -303,13 +336,17 @@ TEST(CleanTest, StepsThatDoNotFitTheTableNameStepLineAndColumn) {
     EXPECT_TRUE(spec.ok()) << spec.status();
     return ApplyCleanSpec(t, *spec).status();
   };
-  EXPECT_THAT(Msg(apply("steps:\n  - rule: dedup\n  - rule: drop_nulls\n    columns: [zz]\n")),
-              HasSubstr("step 2 (drop_nulls) at spec line 3: no column 'zz' (the table has: a, s)"));
-  EXPECT_THAT(Msg(apply("steps:\n  - rule: fill_nulls\n    columns: {s: mean}\n")),
-              HasSubstr("step 1 (fill_nulls) at spec line 2: column 's': a mean fill needs an int64"));
-  EXPECT_THAT(Msg(apply("steps:\n  - rule: fill_nulls\n    name: ages\n    columns: {a: {value: old}}\n")),
-              HasSubstr("step 1 (fill_nulls 'ages') at spec line 2: column 'a': the fill value 'old' (spec line 4) "
-                        "is not an int64"));
+  EXPECT_THAT(
+      Msg(apply("steps:\n  - rule: dedup\n  - rule: drop_nulls\n    columns: [zz]\n")),
+      HasSubstr("step 2 (drop_nulls) at spec line 3: no column 'zz' (the table has: a, s)"));
+  EXPECT_THAT(
+      Msg(apply("steps:\n  - rule: fill_nulls\n    columns: {s: mean}\n")),
+      HasSubstr("step 1 (fill_nulls) at spec line 2: column 's': a mean fill needs an int64"));
+  EXPECT_THAT(
+      Msg(apply("steps:\n  - rule: fill_nulls\n    name: ages\n    columns: {a: {value: old}}\n")),
+      HasSubstr("step 1 (fill_nulls 'ages') at spec line 2: column 'a': the fill value 'old' (spec "
+                "line 4) "
+                "is not an int64"));
   EXPECT_THAT(Msg(apply("steps:\n  - rule: strings\n    columns: [a]\n    trim: true\n")),
               HasSubstr("column 'a': string rules need a string or category column, not int64"));
   EXPECT_THAT(Msg(apply("steps:\n  - rule: range\n    columns: [a]\n    min: low\n")),

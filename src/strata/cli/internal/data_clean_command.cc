@@ -144,9 +144,10 @@ class DataCleanCommand : public DataSubcommand {
     if (s.ok() && write_quarantine)
       s = stage(quarantine_path_, CsvText(result->quarantine, quarantine_delimiter));
     if (s.ok() && !report_path_.empty()) {
-      s = stage(report_path_, data::CleanReportToJson(result->report)
-                                   .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                               "\n");
+      s = stage(report_path_,
+                data::CleanReportToJson(result->report)
+                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                    "\n");
     }
     for (const std::string& path : written) {
       if (s.ok()) {

@@ -85,6 +85,14 @@ bool AppendParsed(std::string_view text, DataType type, const std::string& forma
   }
 }
 
+// A rounded bound as an int64, saturating; NaN (from infinite values) means no bound.
+int64_t IntBound(double rounded, int64_t if_nan) {
+  if (std::isnan(rounded)) return if_nan;
+  if (rounded >= 9.2e18) return std::numeric_limits<int64_t>::max();
+  if (rounded <= -9.2e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(rounded);
+}
+
 bool IsNumeric(DataType t) { return t == DataType::kInt64 || t == DataType::kFloat64; }
 
 // Non-missing values of a numeric or timestamp column as doubles.
@@ -475,11 +483,8 @@ absl::Status ApplyClipOutliers(const ClipOutliersStep& step, WorkingTable& t, St
     int64_t outliers = 0;
     const bool is_int = c.type() == DataType::kInt64;
     // An int64 column stays int64: its bounds are rounded inward.
-    constexpr double kIntLimit = 9.2e18;
-    const int64_t lower_i =
-        static_cast<int64_t>(std::clamp(std::ceil(b.lower), -kIntLimit, kIntLimit));
-    const int64_t upper_i =
-        static_cast<int64_t>(std::clamp(std::floor(b.upper), -kIntLimit, kIntLimit));
+    const int64_t lower_i = IntBound(std::ceil(b.lower), std::numeric_limits<int64_t>::min());
+    const int64_t upper_i = IntBound(std::floor(b.upper), std::numeric_limits<int64_t>::max());
     ColumnBuilder out(c.type());
     if (step.action == OutlierAction::kClip) out.Reserve(c.size());
     for (int64_t r = 0; r < c.size(); ++r) {
