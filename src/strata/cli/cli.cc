@@ -82,7 +82,9 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11's own codes (106 for a missing argument, ...) become our one usage code, 2;
+    // --help stays 0.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (version->parsed()) {
     std::printf("strata %s\n", kVersion);

@@ -15,6 +15,7 @@ DataCommands::DataCommands(CLI::App& app) {
   verbs_.push_back(MakeDataConvertCommand(*data_));
   verbs_.push_back(MakeDataSqlCommand(*data_));
   verbs_.push_back(MakeDataProfileCommand(*data_));
+  verbs_.push_back(MakeDataCleanCommand(*data_));
 }
 
 int DataCommands::Run() {

@@ -31,6 +31,7 @@ std::unique_ptr<DataSubcommand> MakeDataLogInputCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataConvertCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataSqlCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataProfileCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataCleanCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
