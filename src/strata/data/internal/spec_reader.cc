@@ -177,6 +177,8 @@ absl::StatusOr<Json> ParseJsonText(std::string_view text, std::string_view what)
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(AsAbsl(what), ": invalid JSON at byte ", e.byte, ": ", e.what()));
+  } catch (const Json::exception& e) {  // e.g. a number literal that overflows a double
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(what), ": invalid JSON: ", e.what()));
   }
 }
 
