@@ -7,6 +7,7 @@ namespace strata::cli {
 DataCommands::DataCommands(CLI::App& app) {
   data_ = app.add_subcommand("data", "Inspect, convert, query, profile, clean and version data");
   verbs_.push_back(MakeDataShowCommand(*data_));
+  for (auto* make : {&MakeDataFitTransformCommand, &MakeDataTransformCommand}) verbs_.push_back(make(*data_));
 }
 
 int DataCommands::Run() {

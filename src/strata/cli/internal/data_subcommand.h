@@ -22,6 +22,9 @@ class DataSubcommand {
 // Factories, one per verb; each registers its options on `data` (the `strata data` app).
 // Add new verbs here and to the list in data_commands.cc.
 std::unique_ptr<DataSubcommand> MakeDataShowCommand(CLI::App& data);
+// data_transform_command.cc: `fit-transform` and `transform`.
+std::unique_ptr<DataSubcommand> MakeDataFitTransformCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataTransformCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
