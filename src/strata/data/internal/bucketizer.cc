@@ -110,7 +110,11 @@ class Bucketizer final : public ColumnTransform {
   absl::Status ApplyRow(const Value& in, const std::string& where,
                         std::vector<Value>* out) const override {
     ASSIGN_OR_RETURN(NumericCell c, NumericOf(in, where));
-    out->push_back(c.present ? Value(ApplyValue(c.value)) : Value());
+    if (c.present) {
+      out->emplace_back(std::in_place_type<int64_t>, ApplyValue(c.value));
+    } else {
+      out->emplace_back();
+    }
     return absl::OkStatus();
   }
 

@@ -124,7 +124,7 @@ class OneHotEncoder final : public ColumnTransform {
                                          "' (handle_unknown: error)"));
     }
     for (size_t i = 0; i < output_suffixes_.size(); ++i) {
-      out->push_back(static_cast<int32_t>(i) == column ? 1.0 : 0.0);
+      out->emplace_back(std::in_place_type<double>, static_cast<int32_t>(i) == column ? 1.0 : 0.0);
     }
     return absl::OkStatus();
   }
@@ -277,8 +277,8 @@ class OrdinalEncoder final : public ColumnTransform {
     const CategoryCell cell = CategoryKeyOf(in, &buf);
     double y = 0.0;
     switch (ApplyValue(cell, &y)) {
-      case CellOutcome::kValue: out->push_back(y); break;
-      case CellOutcome::kNull: out->push_back(Value()); break;
+      case CellOutcome::kValue: out->emplace_back(std::in_place_type<double>, y); break;
+      case CellOutcome::kNull: out->emplace_back(); break;
       case CellOutcome::kInvalid:
         return Invalid(where, absl::StrCat("unknown category '", AsAbsl(cell.key),
                                            "' (no unknown_value set)"));
@@ -389,7 +389,7 @@ class TargetEncoder final : public ColumnTransform {
   absl::Status ApplyRow(const Value& in, const std::string&,
                         std::vector<Value>* out) const override {
     KeyBuffer buf;
-    out->push_back(ApplyValue(CategoryKeyOf(in, &buf)));
+    out->emplace_back(std::in_place_type<double>, ApplyValue(CategoryKeyOf(in, &buf)));
     return absl::OkStatus();
   }
 

@@ -113,11 +113,11 @@ class Imputer final : public ColumnTransform {
                         std::vector<Value>* out) const override {
     if (text_) {
       KeyBuffer buf;
-      out->push_back(std::string(ApplyValue(CategoryKeyOf(in, &buf))));
+      out->emplace_back(std::in_place_type<std::string>, ApplyValue(CategoryKeyOf(in, &buf)));
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(NumericCell cell, NumericOf(in, where));
-    out->push_back(ApplyValue(cell));
+    out->emplace_back(std::in_place_type<double>, ApplyValue(cell));
     return absl::OkStatus();
   }
 

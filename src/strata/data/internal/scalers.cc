@@ -55,7 +55,11 @@ absl::Status MapValueToFloat(const Value& in, const std::string& where, Core&& c
   if (outcome == CellOutcome::kInvalid) {
     return Invalid(where, absl::StrCat(Num(cell->value), " ", AsAbsl(invalid)));
   }
-  out->push_back(outcome == CellOutcome::kValue ? Value(y) : Value());
+  if (outcome == CellOutcome::kValue) {
+    out->emplace_back(std::in_place_type<double>, y);
+  } else {
+    out->emplace_back();
+  }
   return absl::OkStatus();
 }
 
