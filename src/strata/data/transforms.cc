@@ -174,7 +174,18 @@ absl::Status TransformPipeline::Fit(const table::Table& data, std::string_view t
       RETURN_IF_ERROR(step.transforms[c]->Fit(**column, target_column, step.column_where[c]));
     }
     step.DeriveOutputs();
-    if (i + 1 < steps_.size()) {
+    // Later steps learn from this step's output; when none of them reads a column this step
+    // consumes or produces, applying it now would change nothing they see, so it is skipped.
+    bool read_later = false;
+    for (size_t j = i + 1; j < steps_.size() && !read_later; ++j) {
+      for (const std::string& c : steps_[j]->columns) {
+        if (step.IndexOf(c) >= 0) read_later = true;
+        for (const std::vector<table::Field>& fields : step.outputs) {
+          for (const table::Field& f : fields) read_later = read_later || f.name == c;
+        }
+      }
+    }
+    if (read_later) {
       ASSIGN_OR_RETURN(current, ApplyStep(step, static_cast<int>(i), current));
     }
   }

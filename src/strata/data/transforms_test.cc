@@ -159,6 +159,25 @@ TEST(TransformPipelineTest, StepsSeeEarlierOutputsAndOtherColumnsPassThrough) {
   EXPECT_TRUE(absl::IsNotFound(p.TransformRow({{"k", Value(std::string("a"))}}).status()));
 }
 
+TEST(TransformPipelineTest, AConsumedColumnIsGoneForLaterSteps) {
+  table::Table t = MakeTable({{"city", Strings({"a", "b"})}, {"x", Floats({1, 2})}});
+  auto p = TransformPipeline::FromSpecJson(R"({"steps": [
+      {"kind": "one_hot", "columns": ["city"]},
+      {"kind": "standard_scaler", "columns": ["x"]},
+      {"kind": "ordinal", "columns": ["city"]}]})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  absl::Status s = p->Fit(t);
+  EXPECT_TRUE(absl::IsNotFound(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("step 3 (ordinal): column 'city' is not in the input"));
+  auto q = TransformPipeline::FromSpecJson(R"({"steps": [
+      {"kind": "one_hot", "columns": ["city"]},
+      {"kind": "min_max_scaler", "columns": ["city=b"]}]})");
+  ASSERT_TRUE(q.ok() && q->Fit(t).ok());
+  absl::StatusOr<table::Table> out = q->Transform(t);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->schema().ToString(), "city=a: float64, city=b: float64, x: float64");
+}
+
 TEST(TransformPipelineTest, YamlSpecAndUnfittedUse) {
   absl::StatusOr<TransformPipeline> p = TransformPipeline::FromSpecYaml(
       "steps:\n"

@@ -101,10 +101,7 @@ class Bucketizer final : public ColumnTransform {
         w.SetNull(r);
       }
     });
-    ASSIGN_OR_RETURN(table::Column c, w.Finish());
-    std::vector<table::Column> out;
-    out.push_back(std::move(c));
-    return out;
+    return w.FinishOne();
   }
 
   absl::Status ApplyRow(const Value& in, const std::string& where,

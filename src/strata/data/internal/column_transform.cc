@@ -137,6 +137,13 @@ absl::StatusOr<table::Column> NumberColumnWriter::Finish() {
   return table::Column::FromBuffers(std::move(b));
 }
 
+absl::StatusOr<std::vector<table::Column>> NumberColumnWriter::FinishOne() {
+  ASSIGN_OR_RETURN(table::Column c, Finish());
+  std::vector<table::Column> out;
+  out.push_back(std::move(c));
+  return out;
+}
+
 namespace {
 
 template <typename T>

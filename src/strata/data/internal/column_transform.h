@@ -205,6 +205,8 @@ class NumberColumnWriter {
   void SetInt(int64_t row, int64_t value) { ints_[static_cast<size_t>(row)] = value; }
   void SetNull(int64_t row);
   absl::StatusOr<table::Column> Finish();
+  // Finish() as the one-column result of ColumnTransform::Apply.
+  absl::StatusOr<std::vector<table::Column>> FinishOne();
 
  private:
   table::DataType type_;

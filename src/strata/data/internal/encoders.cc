@@ -265,10 +265,7 @@ class OrdinalEncoder final : public ColumnTransform {
     if (bad_row >= 0) {
       return Invalid(where, absl::StrCat(UnknownMessage(in, bad_row), " (no unknown_value set)"));
     }
-    ASSIGN_OR_RETURN(table::Column c, w.Finish());
-    std::vector<table::Column> out;
-    out.push_back(std::move(c));
-    return out;
+    return w.FinishOne();
   }
 
   absl::Status ApplyRow(const Value& in, const std::string& where,
@@ -380,10 +377,7 @@ class TargetEncoder final : public ColumnTransform {
     ForEachCategory(
         in, [this](CategoryCell cell) { return ApplyValue(cell); },
         [&](int64_t r, double v) { w.Set(r, v); });
-    ASSIGN_OR_RETURN(table::Column c, w.Finish());
-    std::vector<table::Column> out;
-    out.push_back(std::move(c));
-    return out;
+    return w.FinishOne();
   }
 
   absl::Status ApplyRow(const Value& in, const std::string&,

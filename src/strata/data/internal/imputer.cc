@@ -104,9 +104,7 @@ class Imputer final : public ColumnTransform {
     if (absl::Status s = RequireNumeric(in, where); !s.ok()) return s;
     NumberColumnWriter w(table::DataType::kFloat64, in.size());
     ForEachNumeric(in, [&](int64_t r, NumericCell cell) { w.Set(r, ApplyValue(cell)); });
-    ASSIGN_OR_RETURN(table::Column c, w.Finish());
-    out.push_back(std::move(c));
-    return out;
+    return w.FinishOne();
   }
 
   absl::Status ApplyRow(const Value& in, const std::string& where,

@@ -39,9 +39,7 @@ absl::StatusOr<std::vector<table::Column>> MapToFloat(const table::Column& in,
   if (bad_row >= 0) {
     return Invalid(where, absl::StrCat("row ", bad_row, ": ", Num(bad_value), " ", AsAbsl(invalid)));
   }
-  absl::StatusOr<table::Column> column = out.Finish();
-  if (!column.ok()) return column.status();
-  return std::vector<table::Column>{*std::move(column)};
+  return out.FinishOne();
 }
 
 // Row: the same core on one Value.
@@ -62,6 +60,31 @@ absl::Status MapValueToFloat(const Value& in, const std::string& where, Core&& c
   }
   return absl::OkStatus();
 }
+
+// The batch and row paths of a number -> float64 transformer, both over the derived class's
+// core `CellOutcome ApplyValue(double x, double* y) const` (and `InvalidText()`, what a
+// kInvalid means), called without a virtual dispatch per value.
+template <typename Derived>
+class FloatMap : public ColumnTransform {
+ public:
+  std::vector<table::Field> OutputFields(const std::string& name) const override {
+    return {{name, table::DataType::kFloat64}};
+  }
+  absl::StatusOr<std::vector<table::Column>> Apply(const table::Column& in,
+                                                   const std::string& where) const override {
+    const Derived& self = static_cast<const Derived&>(*this);
+    return MapToFloat(in, where, [&self](double x, double* y) { return self.ApplyValue(x, y); },
+                      self.InvalidText());
+  }
+  absl::Status ApplyRow(const Value& in, const std::string& where,
+                        std::vector<Value>* out) const override {
+    const Derived& self = static_cast<const Derived&>(*this);
+    return MapValueToFloat(in, where,
+                           [&self](double x, double* y) { return self.ApplyValue(x, y); },
+                           self.InvalidText(), out);
+  }
+  std::string InvalidText() const { return ""; }
+};
 
 struct Moments {
   int64_t count = 0;
@@ -93,7 +116,7 @@ Moments ComputeMoments(const table::Column& in) {
   return m;
 }
 
-class StandardScaler final : public ColumnTransform {
+class StandardScaler final : public FloatMap<StandardScaler> {
  public:
   StandardScaler(bool with_mean, bool with_std) : with_mean_(with_mean), with_std_(with_std) {}
 
@@ -125,19 +148,6 @@ class StandardScaler final : public ColumnTransform {
     scale_learned_ = var_ <= bound ? 1.0 : std::sqrt(var_);
     Derive();
     return absl::OkStatus();
-  }
-
-  std::vector<table::Field> OutputFields(const std::string& name) const override {
-    return {{name, table::DataType::kFloat64}};
-  }
-  absl::StatusOr<std::vector<table::Column>> Apply(const table::Column& in,
-                                                   const std::string& where) const override {
-    return MapToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); }, "");
-  }
-  absl::Status ApplyRow(const Value& in, const std::string& where,
-                        std::vector<Value>* out) const override {
-    return MapValueToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); },
-                           "", out);
   }
 
   void WriteOptions(Json* step) const override {
@@ -177,7 +187,7 @@ class StandardScaler final : public ColumnTransform {
   double scale_ = 1.0;
 };
 
-class MinMaxScaler final : public ColumnTransform {
+class MinMaxScaler final : public FloatMap<MinMaxScaler> {
  public:
   MinMaxScaler(double low, double high, bool clip) : low_(low), high_(high), clip_(clip) {}
 
@@ -216,19 +226,6 @@ class MinMaxScaler final : public ColumnTransform {
     return absl::OkStatus();
   }
 
-  std::vector<table::Field> OutputFields(const std::string& name) const override {
-    return {{name, table::DataType::kFloat64}};
-  }
-  absl::StatusOr<std::vector<table::Column>> Apply(const table::Column& in,
-                                                   const std::string& where) const override {
-    return MapToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); }, "");
-  }
-  absl::Status ApplyRow(const Value& in, const std::string& where,
-                        std::vector<Value>* out) const override {
-    return MapValueToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); },
-                           "", out);
-  }
-
   void WriteOptions(Json* step) const override {
     (*step)["feature_range"] = Json::array({low_, high_});
     (*step)["clip"] = clip_;
@@ -259,7 +256,7 @@ class MinMaxScaler final : public ColumnTransform {
   double min_ = 0.0;
 };
 
-class LogTransform final : public ColumnTransform {
+class LogTransform final : public FloatMap<LogTransform> {
  public:
   LogTransform(bool log1p, double offset, bool invalid_is_null)
       : log1p_(log1p), offset_(offset), invalid_is_null_(invalid_is_null) {}
@@ -285,20 +282,6 @@ class LogTransform final : public ColumnTransform {
     return RequireNumeric(input, where);
   }
 
-  std::vector<table::Field> OutputFields(const std::string& name) const override {
-    return {{name, table::DataType::kFloat64}};
-  }
-  absl::StatusOr<std::vector<table::Column>> Apply(const table::Column& in,
-                                                   const std::string& where) const override {
-    return MapToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); },
-                      InvalidText());
-  }
-  absl::Status ApplyRow(const Value& in, const std::string& where,
-                        std::vector<Value>* out) const override {
-    return MapValueToFloat(in, where, [this](double x, double* y) { return ApplyValue(x, y); },
-                           InvalidText(), out);
-  }
-
   void WriteOptions(Json* step) const override {
     (*step)["base"] = log1p_ ? "log1p" : "log";
     (*step)["offset"] = offset_;
@@ -310,13 +293,13 @@ class LogTransform final : public ColumnTransform {
     return log1p_ ? "log1p(x)" : absl::StrCat("log(x + ", Num(offset_), ")");
   }
 
- private:
   std::string InvalidText() const {
     return log1p_ ? "is negative (log1p needs x >= 0; on_invalid: null makes it null)"
                   : absl::StrCat("+ offset ", Num(offset_),
                                  " is not positive (on_invalid: null makes it null)");
   }
 
+ private:
   bool log1p_ = true;
   double offset_ = 0.0;
   bool invalid_is_null_ = false;
