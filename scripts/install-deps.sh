@@ -15,7 +15,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-requests wrk curl procps nginx-light
+  python3 python3-requests python3-sklearn wrk curl procps nginx-light
 )
 
 missing=()

@@ -32,6 +32,9 @@ std::unique_ptr<DataSubcommand> MakeDataConvertCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataSqlCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataProfileCommand(CLI::App& data);
 std::unique_ptr<DataSubcommand> MakeDataCleanCommand(CLI::App& data);
+// data_transform_command.cc: `fit-transform` and `transform`.
+std::unique_ptr<DataSubcommand> MakeDataFitTransformCommand(CLI::App& data);
+std::unique_ptr<DataSubcommand> MakeDataTransformCommand(CLI::App& data);
 
 }  // namespace strata::cli
 
