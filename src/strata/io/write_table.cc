@@ -20,7 +20,7 @@ absl::Status WriteTable(const std::string& path, const table::Table& table,
     case FileFormat::kJsonLines:
       return WriteJsonLinesFile(path, table, options.json_lines);
     case FileFormat::kParquet:
-      return absl::UnimplementedError(absl::StrCat(path, ": the Parquet writer is not built yet"));
+      return WriteParquetFile(path, table, options.parquet);
   }
   return absl::InternalError("unknown format");
 }

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "strata/io/csv_writer.h"
 #include "strata/io/json_lines.h"
+#include "strata/io/parquet_writer.h"
 #include "strata/table/table.h"
 
 namespace strata::io {
@@ -16,9 +17,10 @@ namespace strata::io {
 struct WriteOptions {
   CsvWriteOptions csv;  // CSV and TSV (whose delimiter is a tab)
   JsonLinesWriteOptions json_lines;
+  ParquetWriteOptions parquet;
 };
 
-// .csv, .tsv, .jsonl/.ndjson. Errors: INVALID_ARGUMENT for an unknown extension; those of
+// .csv, .tsv, .jsonl/.ndjson, .parquet/.pq. Errors: INVALID_ARGUMENT for an unknown extension; those of
 // the writer.
 absl::Status WriteTable(const std::string& path, const table::Table& table,
                         const WriteOptions& options = {});

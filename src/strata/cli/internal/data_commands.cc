@@ -16,7 +16,8 @@ DataCommands::DataCommands(CLI::App& app) {
   verbs_.push_back(MakeDataSqlCommand(*data_));
   verbs_.push_back(MakeDataProfileCommand(*data_));
   verbs_.push_back(MakeDataCleanCommand(*data_));
-  for (auto* make : {&MakeDataFitTransformCommand, &MakeDataTransformCommand}) verbs_.push_back(make(*data_));
+  verbs_.push_back(MakeDataFitTransformCommand(*data_));
+  verbs_.push_back(MakeDataTransformCommand(*data_));
 }
 
 int DataCommands::Run() {

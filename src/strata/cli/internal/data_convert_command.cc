@@ -1,5 +1,5 @@
 // `strata data convert IN OUT`: reads IN with io::ReadTable and writes OUT in the format its
-// extension names (Parquet now; other writers plug into WriteTableTo below).
+// extension names, through io::WriteTable.
 #include <sys/stat.h>
 
 #include <cinttypes>
@@ -12,41 +12,18 @@
 #include "strata/base/clock.h"
 #include "strata/cli/internal/data_subcommand.h"
 #include "strata/io/parquet_writer.h"
+#include "strata/io/write_table.h"
 #include "strata/io/read_table.h"
 #include "strata/table/table.h"
 
 namespace strata::cli {
 namespace {
 
-// Options of every writer; each format uses its own part.
-struct WriteOptions {
-  io::ParquetWriteOptions parquet;
-};
-
-// The one place that maps an output path to a writer. Add CSV / JSON lines writers here.
-absl::Status WriteTableTo(const std::string& path, const table::Table& t,
-                          const WriteOptions& options) {
-  absl::StatusOr<io::FileFormat> format = io::FormatFromPath(path);
-  if (!format.ok()) return format.status();
-  switch (*format) {
-    case io::FileFormat::kParquet:
-      return io::WriteParquetFile(path, t, options.parquet);
-    case io::FileFormat::kCsv:
-      return absl::UnimplementedError(absl::StrCat(path, ": writing .csv is not supported yet"));
-    case io::FileFormat::kTsv:
-      return absl::UnimplementedError(absl::StrCat(path, ": writing .tsv is not supported yet"));
-    case io::FileFormat::kJsonLines:
-      return absl::UnimplementedError(
-          absl::StrCat(path, ": writing JSON lines is not supported yet"));
-  }
-  return absl::InternalError("unknown output format");
-}
-
 class DataConvertCommand : public DataSubcommand {
  public:
   explicit DataConvertCommand(CLI::App& data) {
-    app_ = data.add_subcommand("convert", "Convert a data file to another format (.parquet)");
-    app_->add_option("input", input_, "Data file to read (.csv, .tsv)")->required();
+    app_ = data.add_subcommand("convert", "Convert a data file to another format (.csv, .tsv, .jsonl, .parquet)");
+    app_->add_option("input", input_, "Data file to read (.csv, .tsv, .jsonl, .parquet)")->required();
     app_->add_option("output", output_, "File to write; the format comes from its extension")
         ->required();
     io::ParquetWriteOptions& p = options_.parquet;
@@ -82,7 +59,7 @@ class DataConvertCommand : public DataSubcommand {
     absl::StatusOr<table::Table> t = io::ReadTable(input_, csv);
     const int64_t read_done = MonotonicMicros();
     if (!t.ok()) return Fail(t.status());
-    const absl::Status written = WriteTableTo(output_, *t, options_);
+    const absl::Status written = io::WriteTable(output_, *t, options_);
     const int64_t write_done = MonotonicMicros();
     if (!written.ok()) return Fail(written);
     struct stat st {};
@@ -128,7 +105,7 @@ class DataConvertCommand : public DataSubcommand {
   CLI::App* app_ = nullptr;
   std::string input_;
   std::string output_;
-  WriteOptions options_;
+  io::WriteOptions options_;
   bool no_dictionary_ = false;
   bool no_statistics_ = false;
   std::string delimiter_ = ",";

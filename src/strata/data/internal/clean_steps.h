@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "strata/data/internal/text_format.h"
 #include "strata/data/clean.h"
 #include "strata/table/table.h"
 
@@ -90,8 +91,6 @@ std::optional<std::string> CellValue(const table::Column& column, int64_t row);
 // between closest ranks: h = (n - 1) q, x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]),
 // which is numpy's and pandas' default ("linear").
 double LinearQuantile(std::vector<double>& values, double q);
-// A shortest round-trip decimal for a double.
-std::string FormatDouble(double value);
 // Parses `text` by `format` (strptime-style: %Y %m %d %H %M %S %f %z %%, other characters
 // literal) into microseconds since the epoch, UTC.
 bool ParseTimestampWithFormat(std::string_view text, std::string_view format, int64_t* micros);

@@ -140,12 +140,6 @@ double LinearQuantile(std::vector<double>& values, double q) {
   return t >= 0.5 ? x_hi - diff * (1 - t) : x_lo + diff * t;
 }
 
-std::string FormatDouble(double value) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  return std::string(buf, end);
-}
-
 std::string_view TrimAscii(std::string_view s) {
   auto space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';

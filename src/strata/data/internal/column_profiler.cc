@@ -176,14 +176,6 @@ void AccumulateCategoryCodes(const table::Column& column, int64_t begin, int64_t
 
 }  // namespace
 
-std::string FormatDouble(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buf[64];
-  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), value);
-  return std::string(buf, r.ptr);
-}
-
 ColumnSketches MakeSketches(const ProfileOptions& options, uint64_t seed) {
   return ColumnSketches{
       .moments = stats::Moments(),

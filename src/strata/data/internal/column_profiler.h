@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "strata/data/internal/text_format.h"
 #include "strata/data/profile.h"
 #include "strata/table/column.h"
 
@@ -45,8 +46,6 @@ void Summarize(ColumnProfile& profile, const ProfileOptions& options);
 void AccumulateCorrelations(const std::vector<const table::Column*>& columns, int64_t begin, int64_t end,
                             stats::CorrelationMatrix& matrix);
 
-// "%.17g"-shortest text of a double (std::to_chars), "inf", "-inf", "nan".
-std::string FormatDouble(double value);
 
 }  // namespace strata::data::internal
 
