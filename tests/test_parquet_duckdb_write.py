@@ -326,8 +326,8 @@ def errors(tmp):
     assert "unknown compression 'lzma'" in r.stderr and "zstd" in r.stderr, r.stderr
     r = convert(csv, os.path.join(tmp, "x.parquet"), "--page-version", "3", expect=2)
     assert "--page-version" in r.stderr, r.stderr
-    r = convert(csv, os.path.join(tmp, "x.csv"), expect=1)
-    assert "writing .csv is not supported yet" in r.stderr, r.stderr
+    r = convert(csv, os.path.join(tmp, "x.xlsx"), expect=1)
+    assert "cannot tell the format from the extension 'xlsx'" in r.stderr, r.stderr
     r = convert(csv, os.path.join(tmp, "no", "such", "x.parquet"), expect=1)
     assert "No such file or directory" in r.stderr, r.stderr
     r = convert(os.path.join(tmp, "missing.csv"), os.path.join(tmp, "x.parquet"), expect=1)

@@ -101,7 +101,10 @@ absl::StatusOr<DatasetDiff> DiffVersions(const DatasetVersion& from, const Datas
   for (const auto& [name, type] : a->fields) {
     if (!to_types.contains(name)) d.removed_columns.push_back({name, type, ""});
   }
-  for (const auto& [name, type] : b->fields) {
+  for (const auto& field : b->fields) {
+    // Named, not a structured binding: clang 14 cannot capture those in the lambda below.
+    const std::string& name = field.first;
+    const std::string& type = field.second;
     auto it = from_types.find(name);
     if (it == from_types.end()) {
       d.added_columns.push_back({name, "", type});

@@ -17,6 +17,7 @@
 #include "strata/blob/artifact_store.h"
 #include "strata/cli/internal/data_subcommand.h"
 #include "strata/data/datasets.h"
+#include "strata/data/profile.h"
 #include "strata/io/csv_reader.h"
 #include "strata/store/database.h"
 #include "strata/tracking/tracking_store.h"
@@ -160,6 +161,13 @@ class DataAddCommand : public DataSubcommand {
     }
     options_.capture_git = !no_git_;
     options_.csv.delimiter = delimiter_[0];
+    // The version's statistics are the full data profile (sketches left out), so `data diff`
+    // compares distinct counts and quantiles too.
+    options_.profiler = [](const table::Table& t) -> absl::StatusOr<nlohmann::json> {
+      absl::StatusOr<data::TableProfile> profile = data::ProfileTable(t);
+      if (!profile.ok()) return profile.status();
+      return data::ProfileToJson(*profile);
+    };
     if (absl::Status s = home_.Open(); !s.ok()) return Fail("add", s);
     const int64_t start = MonotonicMicros();
     absl::StatusOr<data::AddResult> added = home_.datasets().AddVersion(name_, path_, options_);

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "strata/io/csv_reader.h"
+#include "strata/io/write_table.h"
 
 namespace strata::cli {
 namespace {
@@ -96,27 +97,6 @@ void AppendJsonString(std::string_view s, std::string* out) {
 
 }  // namespace
 
-std::string FormatCsv(const table::Table& t, char delimiter) {
-  std::string out;
-  for (int c = 0; c < t.num_columns(); ++c) {
-    if (c > 0) out.push_back(delimiter);
-    AppendCsvField(t.schema().field(c).name, delimiter, false, &out);
-  }
-  out.push_back('\n');
-  std::string value;
-  for (int64_t r = 0; r < t.num_rows(); ++r) {
-    for (int c = 0; c < t.num_columns(); ++c) {
-      if (c > 0) out.push_back(delimiter);
-      value.clear();
-      const Column& column = t.column(c);
-      if (!AppendValue(column, r, &value)) continue;  // null: an empty field
-      // A present empty string is quoted so that it does not read back as a null.
-      AppendCsvField(value, delimiter, value.empty() && column.IsStringLike(), &out);
-    }
-    out.push_back('\n');
-  }
-  return out;
-}
 
 std::string FormatJsonLine(const table::Table& t, int64_t r) {
   std::string out = "{";
@@ -142,36 +122,7 @@ std::string FormatJsonLine(const table::Table& t, int64_t r) {
 }
 
 absl::Status WriteResultFile(const table::Table& t, const std::string& path) {
-  const size_t dot = path.find_last_of('.');
-  const size_t slash = path.find_last_of('/');
-  const std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
-                              ? ""
-                              : absl::AsciiStrToLower(path.substr(dot + 1));
-  std::string data;
-  if (ext == "csv") {
-    data = FormatCsv(t, ',');
-  } else if (ext == "tsv") {
-    data = FormatCsv(t, '\t');
-  } else if (ext == "jsonl" || ext == "ndjson") {
-    for (int64_t r = 0; r < t.num_rows(); ++r) absl::StrAppend(&data, FormatJsonLine(t, r), "\n");
-  } else if (ext == "parquet" || ext == "pq") {
-    return absl::UnimplementedError(
-        absl::StrCat(path, ": writing Parquet is not built yet (use .csv or .jsonl)"));
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": cannot tell the output format from the extension '", ext,
-        "' (known: .csv, .tsv, .jsonl, .ndjson)"));
-  }
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) {
-    return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
-  }
-  const size_t written = std::fwrite(data.data(), 1, data.size(), f);
-  const bool closed = std::fclose(f) == 0;
-  if (written != data.size() || !closed) {
-    return absl::UnavailableError(absl::StrCat(path, ": write failed: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return io::WriteTable(path, t);
 }
 
 }  // namespace strata::cli
