@@ -8,3 +8,8 @@ eval "$(bash "$root/scripts/test-services.sh" start)"
 /usr/bin/python3 "$root/bench/tracking_bench.py" --strata "$bin" --backend postgresql
 bash "$root/bench/install-peers.sh"
 /usr/bin/python3 "$root/bench/csv_bench.py" --strata "$bin"
+# Data layer (issue 3): each script runs Strata beside its peers and prints the ratios;
+# bench/results/*.md hold the last recorded runs, summarized in bench/RESULTS.md.
+for b in parquet_bench parquet_write_bench profile_bench sql_bench clean_bench transforms_bench datasets_bench; do
+  /usr/bin/python3 "$root/bench/$b.py" --strata "$bin"
+done

@@ -48,20 +48,6 @@ bool AppendValue(const Column& c, int64_t r, std::string* out) {
   return true;
 }
 
-void AppendCsvField(std::string_view value, char delimiter, bool force_quotes, std::string* out) {
-  const bool quote = force_quotes || value.find_first_of(std::string{delimiter, '"', '\n', '\r'}) !=
-                                         std::string_view::npos;
-  if (!quote) {
-    out->append(value);
-    return;
-  }
-  out->push_back('"');
-  for (char ch : value) {
-    if (ch == '"') out->push_back('"');
-    out->push_back(ch);
-  }
-  out->push_back('"');
-}
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
