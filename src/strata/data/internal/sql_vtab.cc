@@ -22,7 +22,6 @@ namespace {
 using table::Column;
 using table::DataType;
 
-constexpr double kTwo53 = 9007199254740992.0;
 constexpr double kTwo63 = 9223372036854775808.0;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // At most this many constraints are pushed into one scan (xBestIndex's argv slots).
