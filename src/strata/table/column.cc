@@ -237,22 +237,31 @@ absl::StatusOr<Column> Column::Concat(absl::Span<const Column> parts) {
   return b.Finish();
 }
 
+namespace {
+
+// The values and nulls of a string or category column, rebuilt as `to` (string or category).
+Column CopyStringsAs(const Column& c, DataType to) {
+  ColumnBuilder b(to);
+  b.Reserve(c.size());
+  for (int64_t r = 0; r < c.size(); ++r) {
+    if (c.IsNull(r)) {
+      b.AppendNull();
+    } else {
+      b.AppendString(c.StringAt(r));
+    }
+  }
+  return b.Finish();
+}
+
+}  // namespace
+
 absl::StatusOr<Column> Column::ToCategory() const {
   if (type() == DataType::kCategory) return *this;
   if (type() != DataType::kString) {
     return absl::InvalidArgumentError(
         absl::StrCat("only string columns convert to category, not ", AsAbsl(DataTypeName(type()))));
   }
-  ColumnBuilder b(DataType::kCategory);
-  b.Reserve(size());
-  for (int64_t r = 0; r < size(); ++r) {
-    if (IsNull(r)) {
-      b.AppendNull();
-    } else {
-      b.AppendString(StringAt(r));
-    }
-  }
-  return b.Finish();
+  return CopyStringsAs(*this, DataType::kCategory);
 }
 
 absl::StatusOr<Column> Column::ToStrings() const {
@@ -261,16 +270,7 @@ absl::StatusOr<Column> Column::ToStrings() const {
     return absl::InvalidArgumentError(
         absl::StrCat("only category columns convert to string, not ", AsAbsl(DataTypeName(type()))));
   }
-  ColumnBuilder b(DataType::kString);
-  b.Reserve(size());
-  for (int64_t r = 0; r < size(); ++r) {
-    if (IsNull(r)) {
-      b.AppendNull();
-    } else {
-      b.AppendString(StringAt(r));
-    }
-  }
-  return b.Finish();
+  return CopyStringsAs(*this, DataType::kString);
 }
 
 Column Column::Slice(int64_t offset, int64_t length) const {

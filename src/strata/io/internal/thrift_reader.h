@@ -13,25 +13,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "strata/io/internal/thrift_types.h"
 
 namespace strata::io::parquet {
 
-// Compact protocol wire types (the low nibble of a field header).
-enum class ThriftType : uint8_t {
-  kStop = 0,
-  kBoolTrue = 1,
-  kBoolFalse = 2,
-  kByte = 3,
-  kI16 = 4,
-  kI32 = 5,
-  kI64 = 6,
-  kDouble = 7,
-  kBinary = 8,
-  kList = 9,
-  kSet = 10,
-  kMap = 11,
-  kStruct = 12,
-};
 
 struct ThriftListHeader {
   ThriftType element_type = ThriftType::kStop;

@@ -18,23 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/io/internal/thrift_types.h"
+
 namespace strata::io::thrift {
 
-// Compact protocol type nibbles.
-enum class CompactType : uint8_t {
-  kBoolTrue = 1,
-  kBoolFalse = 2,
-  kByte = 3,
-  kI16 = 4,
-  kI32 = 5,
-  kI64 = 6,
-  kDouble = 7,
-  kBinary = 8,
-  kList = 9,
-  kSet = 10,
-  kMap = 11,
-  kStruct = 12,
-};
+// Compact protocol type nibbles (one definition with the reader's).
+using CompactType = parquet::ThriftType;
 
 // Appends `value` as an unsigned LEB128 varint (7 bits a byte, low first): the compact
 // protocol's integers after zigzag, and the headers of Parquet's RLE / bit-packed hybrid.
