@@ -12,10 +12,11 @@ PACKAGES=(
   redis-server libhiredis-dev liblmdb-dev
   libssl-dev zlib1g-dev libzstd-dev libsnappy-dev libxxhash-dev
   libbrotli-dev liblz4-dev libgit2-dev
+  libxgboost-dev xgboost python3-xgboost libeigen3-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-requests python3-sklearn wrk curl procps nginx-light
+  python3 python3-requests python3-sklearn python3-flask gunicorn wrk curl procps nginx-light
 )
 
 missing=()
