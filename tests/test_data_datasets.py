@@ -132,6 +132,12 @@ def cli_errors(env):
     assert r.returncode == 1 and "not found" in r.stderr, r.stderr
 
 
+def ok_get(c, path, **params):
+    r = c.get(path, **params)
+    assert r.status == 200, (path, params, r.status, r.raw[:300])
+    return r.json
+
+
 def http_endpoints(env):
     c = env.server.client()
     body = c.ok("GET", "/api/v1/datasets")
@@ -165,6 +171,24 @@ def http_endpoints(env):
         q = urllib.parse.quote(name, safe="")
         for tail in ("/versions", "/versions/1", "/versions/1/content", ""):
             expect_error(c.get(f"/api/v1/datasets/{q}{tail}"), 400, "INVALID_PARAMETER_VALUE")
+
+    # Every version is a lineage artifact.
+    arts = ok_get(c, "/api/v1/lineage/artifacts", type="Dataset")["artifacts"]
+    assert {"iris@1", "iris@2"} <= {a["name"] for a in arts}, arts
+    iris2 = ok_get(c, "/api/v1/lineage/find", type="Dataset", name="iris@2")
+    assert iris2["uri"] == "dataset:iris@2" and iris2["properties"]["sha256"] == sha(V2), iris2
+    assert c.ok("GET", f"/api/v1/lineage/artifacts/{iris2['id']}")["name"] == "iris@2"
+    up = c.ok("GET", f"/api/v1/lineage/artifacts/{iris2['id']}/upstream")
+    assert [a["name"] for a in up["artifacts"]] == ["iris@2"] and up["executions"] == [], up
+    expect_error(c.get("/api/v1/lineage/artifacts/999999"), 404, "RESOURCE_DOES_NOT_EXIST")
+    expect_error(c.get("/api/v1/lineage/artifacts/abc"), 400, "INVALID_PARAMETER_VALUE")
+    expect_error(c.get(f"/api/v1/lineage/artifacts/{iris2['id']}/sideways"), 404,
+                 "RESOURCE_DOES_NOT_EXIST")
+    expect_error(c.get("/api/v1/lineage/artifacts", max_results="-3"), 400,
+                 "INVALID_PARAMETER_VALUE")
+    expect_error(c.get("/api/v1/lineage/find", type="Dataset"), 400, "INVALID_PARAMETER_VALUE")
+    expect_error(c.get("/api/v1/lineage/find", type="Dataset", name="nope@1"), 404,
+                 "RESOURCE_DOES_NOT_EXIST")
     c.close()
 
 

@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "strata/api/artifact_handlers.h"
 #include "strata/api/dataset_handlers.h"
+#include "strata/api/lineage_handlers.h"
 #include "strata/api/errors.h"
 #include "strata/api/mlflow_registry_handlers.h"
 #include "strata/api/mlflow_tracking_handlers.h"
@@ -125,6 +126,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
                       return tracking->RunArtifactUri(run_id);
                     });
   AddDatasetRoutes(router, *server->datasets_);
+  AddLineageRoutes(router, server->datasets_->lineage());
 
   http::ServerOptions options;
   options.host = config.host;
