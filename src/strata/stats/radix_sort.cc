@@ -1,0 +1,82 @@
+#include "strata/stats/radix_sort.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+
+namespace strata::stats {
+namespace {
+
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+// Below this many keys the histograms cost more than a comparison sort.
+constexpr size_t kComparisonSortBelow = 64;
+
+// Sorts `keys` (unsigned, ascending); `other` is a buffer of the same length. The result ends
+// in `keys`.
+void SortKeys(uint64_t* keys, uint64_t* other, size_t n) {
+  std::array<std::array<uint32_t, 256>, 8> counts{};
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t k = keys[i];
+    for (int d = 0; d < 8; ++d) ++counts[static_cast<size_t>(d)][(k >> (8 * d)) & 0xff];
+  }
+  uint64_t* from = keys;
+  uint64_t* to = other;
+  for (int d = 0; d < 8; ++d) {
+    std::array<uint32_t, 256>& count = counts[static_cast<size_t>(d)];
+    // Every key has the same digit: this pass would not move anything.
+    if (count[(from[0] >> (8 * d)) & 0xff] == n) continue;
+    uint32_t running = 0;
+    for (uint32_t& c : count) {
+      const uint32_t here = c;
+      c = running;
+      running += here;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t k = from[i];
+      to[count[(k >> (8 * d)) & 0xff]++] = k;
+    }
+    std::swap(from, to);
+  }
+  if (from != keys) std::memcpy(keys, from, n * sizeof(uint64_t));
+}
+
+uint64_t DoubleKey(double v) {
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  return (bits & kSignBit) != 0 ? ~bits : bits | kSignBit;
+}
+
+double KeyDouble(uint64_t key) {
+  return std::bit_cast<double>((key & kSignBit) != 0 ? key & ~kSignBit : ~key);
+}
+
+}  // namespace
+
+void RadixSort(absl::Span<int64_t> values, std::vector<uint64_t>& scratch) {
+  const size_t n = values.size();
+  if (n < kComparisonSortBelow) {
+    std::sort(values.begin(), values.end());
+    return;
+  }
+  scratch.resize(2 * n);
+  uint64_t* keys = scratch.data();
+  for (size_t i = 0; i < n; ++i) keys[i] = static_cast<uint64_t>(values[i]) ^ kSignBit;
+  SortKeys(keys, keys + n, n);
+  for (size_t i = 0; i < n; ++i) values[i] = static_cast<int64_t>(keys[i] ^ kSignBit);
+}
+
+void RadixSort(absl::Span<double> values, std::vector<uint64_t>& scratch) {
+  const size_t n = values.size();
+  if (n < kComparisonSortBelow) {
+    // Same order as the keys below: -0.0 before +0.0.
+    std::sort(values.begin(), values.end(), [](double a, double b) { return DoubleKey(a) < DoubleKey(b); });
+    return;
+  }
+  scratch.resize(2 * n);
+  uint64_t* keys = scratch.data();
+  for (size_t i = 0; i < n; ++i) keys[i] = DoubleKey(values[i]);
+  SortKeys(keys, keys + n, n);
+  for (size_t i = 0; i < n; ++i) values[i] = KeyDouble(keys[i]);
+}
+
+}  // namespace strata::stats
