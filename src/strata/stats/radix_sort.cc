@@ -15,17 +15,34 @@ constexpr size_t kComparisonSortBelow = 64;
 // Sorts `keys` (unsigned, ascending); `other` is a buffer of the same length. The result ends
 // in `keys`.
 void SortKeys(uint64_t* keys, uint64_t* other, size_t n) {
+  // Digits where every key agrees (AND equals OR) are skipped outright; an already sorted
+  // block (ids, timestamps in file order) costs one pass.
+  uint64_t all_and = ~uint64_t{0}, all_or = 0;
+  bool sorted = true;
+  for (size_t i = 0; i < n; ++i) {
+    all_and &= keys[i];
+    all_or |= keys[i];
+    sorted = sorted && (i == 0 || keys[i - 1] <= keys[i]);
+  }
+  if (sorted) return;
+  const uint64_t varying = all_and ^ all_or;
+  std::array<int, 8> digits{};
+  int num_digits = 0;
+  for (int d = 0; d < 8; ++d) {
+    if (((varying >> (8 * d)) & 0xff) != 0) digits[static_cast<size_t>(num_digits++)] = d;
+  }
   std::array<std::array<uint32_t, 256>, 8> counts{};
   for (size_t i = 0; i < n; ++i) {
     const uint64_t k = keys[i];
-    for (int d = 0; d < 8; ++d) ++counts[static_cast<size_t>(d)][(k >> (8 * d)) & 0xff];
+    for (int j = 0; j < num_digits; ++j) {
+      ++counts[static_cast<size_t>(j)][(k >> (8 * digits[static_cast<size_t>(j)])) & 0xff];
+    }
   }
   uint64_t* from = keys;
   uint64_t* to = other;
-  for (int d = 0; d < 8; ++d) {
-    std::array<uint32_t, 256>& count = counts[static_cast<size_t>(d)];
-    // Every key has the same digit: this pass would not move anything.
-    if (count[(from[0] >> (8 * d)) & 0xff] == n) continue;
+  for (int j = 0; j < num_digits; ++j) {
+    const int d = digits[static_cast<size_t>(j)];
+    std::array<uint32_t, 256>& count = counts[static_cast<size_t>(j)];
     uint32_t running = 0;
     for (uint32_t& c : count) {
       const uint32_t here = c;

@@ -29,6 +29,12 @@ TEST(RadixSortTest, Int64sMatchStdSortAcrossSizesAndRanges) {
       std::sort(expected.begin(), expected.end());
       RadixSort(absl::MakeSpan(values), scratch);
       EXPECT_EQ(values, expected) << n << " " << range;
+      // Sorted input (the early-out) and reversed input.
+      RadixSort(absl::MakeSpan(values), scratch);
+      EXPECT_EQ(values, expected) << n << " " << range;
+      std::reverse(values.begin(), values.end());
+      RadixSort(absl::MakeSpan(values), scratch);
+      EXPECT_EQ(values, expected) << n << " " << range;
     }
   }
 }
