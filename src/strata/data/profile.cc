@@ -1,9 +1,9 @@
 #include "strata/data/profile.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "strata/base/parallel.h"
 #include "strata/base/status_macros.h"
 #include "strata/data/internal/column_profiler.h"
 
@@ -92,26 +92,18 @@ absl::StatusOr<TableProfile> ProfileTable(const table::Table& t, const ProfileOp
     }
   }
 
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = ResolveThreads(options.threads);
   threads = static_cast<int>(std::clamp<int64_t>(t.num_rows() / kMinRowsPerThread, 1, threads));
   std::vector<RangeResult> ranges(static_cast<size_t>(threads));
   for (RangeResult& r : ranges) r.correlations = stats::CorrelationMatrix(correlation_names);
-  auto range_of = [&](int i) {
-    return std::pair<int64_t, int64_t>(t.num_rows() * i / threads, t.num_rows() * (i + 1) / threads);
-  };
-  if (threads == 1) {
-    ProfileRange(t, correlation_columns, options, 0, t.num_rows(), 1, ranges[0]);
-  } else {
-    std::vector<std::thread> workers;
-    for (int i = 0; i < threads; ++i) {
-      workers.emplace_back([&, i] {
-        const auto [begin, end] = range_of(i);
-        ProfileRange(t, correlation_columns, options, begin, end, static_cast<uint64_t>(i) + 1,
-                     ranges[static_cast<size_t>(i)]);
-      });
-    }
-    for (std::thread& w : workers) w.join();
-  }
+  // One contiguous row range per thread; range i always goes to ranges[i], so the merge
+  // below sees the same pieces in the same order whatever thread ran them.
+  ParallelFor(threads, threads, [&](int64_t i) {
+    const int64_t begin = t.num_rows() * i / threads;
+    const int64_t end = t.num_rows() * (i + 1) / threads;
+    ProfileRange(t, correlation_columns, options, begin, end, static_cast<uint64_t>(i) + 1,
+                 ranges[static_cast<size_t>(i)]);
+  });
 
   // Merge in range order, so a given thread count always gives the same profile.
   RangeResult& first = ranges[0];

@@ -75,6 +75,22 @@ void PearsonAccumulator::Merge(const PearsonAccumulator& other) {
   count_ += other.count_;
 }
 
+PearsonAccumulator PearsonAccumulator::FromShiftedSums(int64_t count, double shift_x, double shift_y,
+                                                       double sum_x, double sum_y, double sum_xx, double sum_yy,
+                                                       double sum_xy) {
+  PearsonAccumulator a;
+  if (count <= 0) return a;
+  const double n = static_cast<double>(count);
+  a.count_ = count;
+  a.mean_x_ = shift_x + sum_x / n;
+  a.mean_y_ = shift_y + sum_y / n;
+  // Rounding can leave a hair below zero for a constant side.
+  a.m2_x_ = std::max(0.0, sum_xx - sum_x * sum_x / n);
+  a.m2_y_ = std::max(0.0, sum_yy - sum_y * sum_y / n);
+  a.co_moment_ = sum_xy - sum_x * sum_y / n;
+  return a;
+}
+
 double PearsonAccumulator::Correlation() const {
   if (count_ < 2 || m2_x_ <= 0 || m2_y_ <= 0) return kNaN;
   const double r = co_moment_ / std::sqrt(m2_x_ * m2_y_);
@@ -130,6 +146,103 @@ const PearsonAccumulator& CorrelationMatrix::pair(int i, int j) const {
 }
 
 double CorrelationMatrix::Correlation(int i, int j) const { return pair(i, j).Correlation(); }
+
+namespace {
+
+double Dot(const double* a, const double* b, size_t n) {
+  // Four chains so the adds overlap (the compiler keeps FP order without -ffast-math).
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// One column of a block: values shifted by the mean of the present ones (0 where missing),
+// the rows where it is missing, and its sums.
+struct ShiftedColumn {
+  std::vector<double> values;
+  std::vector<uint8_t> present;
+  std::vector<uint32_t> missing;
+  double shift = 0;
+  double sum = 0;
+  double sum_squares = 0;
+};
+
+void ShiftColumn(const double* in, size_t rows, ShiftedColumn& out) {
+  out.values.resize(rows);
+  out.present.resize(rows);
+  out.missing.clear();
+  double sum = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const bool ok = std::isfinite(in[i]);
+    out.present[i] = ok ? 1 : 0;
+    if (ok) {
+      sum += in[i];
+    } else {
+      out.missing.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  const size_t n = rows - out.missing.size();
+  out.shift = n == 0 ? 0 : sum / static_cast<double>(n);
+  double s = 0, ss = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const double x = out.present[i] != 0 ? in[i] - out.shift : 0.0;
+    out.values[i] = x;
+    s += x;
+    ss += x * x;
+  }
+  out.sum = s;
+  out.sum_squares = ss;
+}
+
+}  // namespace
+
+void CorrelationMatrix::UpdateColumns(absl::Span<const double* const> columns, size_t rows) {
+  const size_t k = columns_.size();
+  if (columns.size() != k || rows == 0) return;
+  thread_local std::vector<ShiftedColumn> shifted;
+  if (shifted.size() < k) shifted.resize(k);
+  for (size_t c = 0; c < k; ++c) {
+    ShiftedColumn& col = shifted[c];
+    ShiftColumn(columns[c], rows, col);
+    const int64_t n = static_cast<int64_t>(rows - col.missing.size());
+    diagonal_[c].Merge(PearsonAccumulator::FromShiftedSums(n, col.shift, col.shift, col.sum, col.sum,
+                                                           col.sum_squares, col.sum_squares, col.sum_squares));
+  }
+  for (size_t a = 0; a < k; ++a) {
+    const ShiftedColumn& x = shifted[a];
+    for (size_t b = a + 1; b < k; ++b) {
+      const ShiftedColumn& y = shifted[b];
+      // Missing values are 0, so the dot product already skips every dropped row.
+      const double sum_xy = Dot(x.values.data(), y.values.data(), rows);
+      double sum_x = x.sum, sum_xx = x.sum_squares, sum_y = y.sum, sum_yy = y.sum_squares;
+      size_t both_missing = 0;
+      for (uint32_t i : y.missing) {
+        if (x.present[i] != 0) {
+          sum_x -= x.values[i];
+          sum_xx -= x.values[i] * x.values[i];
+        } else {
+          ++both_missing;
+        }
+      }
+      for (uint32_t i : x.missing) {
+        if (y.present[i] != 0) {
+          sum_y -= y.values[i];
+          sum_yy -= y.values[i] * y.values[i];
+        }
+      }
+      const int64_t n = static_cast<int64_t>(rows - x.missing.size() - y.missing.size() + both_missing);
+      pairs_[PairIndex(static_cast<int>(a), static_cast<int>(b))].Merge(
+          PearsonAccumulator::FromShiftedSums(n, x.shift, y.shift, sum_x, sum_y, sum_xx, sum_yy, sum_xy));
+    }
+  }
+}
 
 absl::Status CorrelationMatrix::Merge(const CorrelationMatrix& other) {
   if (other.columns_ != columns_) {

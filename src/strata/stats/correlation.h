@@ -25,6 +25,11 @@ class PearsonAccumulator {
   // A batch of pairs (equal lengths): centred sums in two passes, then one merge.
   void Update(absl::Span<const double> xs, absl::Span<const double> ys);
   void Merge(const PearsonAccumulator& other);
+  // The accumulator of `count` pairs given their sums after shifting x by `shift_x` and y by
+  // `shift_y` (sum x', sum y', sum x'^2, sum y'^2, sum x'y'). Shifts near the means keep the
+  // digits that raw sums of squares would cancel away.
+  static PearsonAccumulator FromShiftedSums(int64_t count, double shift_x, double shift_y, double sum_x,
+                                            double sum_y, double sum_xx, double sum_yy, double sum_xy);
 
   int64_t count() const { return count_; }
   // NaN with fewer than two pairs or when either side is constant.
@@ -57,6 +62,14 @@ class CorrelationMatrix {
   const PearsonAccumulator& pair(int i, int j) const;
   // r for (i, j); 1 on the diagonal when the column has two distinct values, NaN when undefined.
   double Correlation(int i, int j) const;
+
+  // One block of rows of every column: columns[c] points at `rows` values of column c (as
+  // many pointers as columns(); otherwise nothing is added). A NaN or +-inf value is missing:
+  // a pair uses the rows where both sides are present (pairwise-complete, as pandas' corr()).
+  // One pass of sums per column and one dot product per pair; the rows a pair drops are
+  // subtracted from the column sums through the list of missing rows, so sparse nulls cost
+  // little.
+  void UpdateColumns(absl::Span<const double* const> columns, size_t rows);
 
   // Errors: INVALID_ARGUMENT when the column lists differ.
   absl::Status Merge(const CorrelationMatrix& other);

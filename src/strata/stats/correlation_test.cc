@@ -1,6 +1,7 @@
 #include "strata/stats/correlation.h"
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -81,6 +82,59 @@ TEST(CorrelationTest, MatrixPairsMergeAndSerialize) {
   EXPECT_FALSE(m.Merge(CorrelationMatrix({"a", "b"})).ok());
   const std::string bytes = m.Serialize();
   for (size_t len = 0; len < bytes.size(); len += 11) EXPECT_FALSE(CorrelationMatrix::Deserialize(bytes.substr(0, len)).ok());
+}
+
+}  // namespace
+}  // namespace strata::stats
+
+namespace strata::stats {
+namespace {
+
+// Column blocks with missing values (NaN, inf) give each pair the accumulator of its
+// pairwise-complete rows, as the per-pair batch update does.
+TEST(CorrelationTest, UpdateColumnsMatchesPairwiseCompleteBatches) {
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> normal(0, 1);
+  const size_t rows = 20000;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::vector<double>> cols(3, std::vector<double>(rows));
+  for (size_t i = 0; i < rows; ++i) {
+    const double base = normal(rng);
+    cols[0][i] = 5e8 + 1000 * base;                              // far from 0
+    cols[1][i] = rng() % 20 == 0 ? nan : 0.5 * base + normal(rng);  // 5% missing
+    cols[2][i] = rng() % 2 == 0 ? std::numeric_limits<double>::infinity() : -base;  // half missing
+  }
+  CorrelationMatrix blocks({"a", "b", "c"});
+  for (size_t start = 0; start < rows; start += 4096) {
+    const size_t len = std::min<size_t>(4096, rows - start);
+    const std::vector<const double*> pointers = {cols[0].data() + start, cols[1].data() + start,
+                                                 cols[2].data() + start};
+    blocks.UpdateColumns(pointers, len);
+  }
+  for (int a = 0; a < 3; ++a) {
+    for (int b = a; b < 3; ++b) {
+      std::vector<double> xs, ys;
+      for (size_t i = 0; i < rows; ++i) {
+        if (std::isfinite(cols[static_cast<size_t>(a)][i]) && std::isfinite(cols[static_cast<size_t>(b)][i])) {
+          xs.push_back(cols[static_cast<size_t>(a)][i]);
+          ys.push_back(cols[static_cast<size_t>(b)][i]);
+        }
+      }
+      PearsonAccumulator expected;
+      expected.Update(xs, ys);
+      EXPECT_EQ(blocks.pair(a, b).count(), expected.count()) << a << b;
+      EXPECT_NEAR(blocks.pair(a, b).Correlation(), expected.Correlation(), 1e-9) << a << b;
+      EXPECT_NEAR(blocks.pair(a, b).Covariance(), expected.Covariance(),
+                  1e-9 * std::fabs(expected.Covariance()) + 1e-12) << a << b;
+    }
+  }
+  EXPECT_NEAR(blocks.Correlation(0, 2), -1.0, 1e-9);
+  // A block where a column has no value at all adds nothing for its pairs.
+  const std::vector<double> none(8, nan), some = {1, 2, 3, 4, 5, 6, 7, 8};
+  CorrelationMatrix empty({"x", "y"});
+  empty.UpdateColumns(std::vector<const double*>{none.data(), some.data()}, 8);
+  EXPECT_EQ(empty.pair(0, 1).count(), 0);
+  EXPECT_EQ(empty.pair(1, 1).count(), 8);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "strata/stats/frequent_items.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "strata/stats/internal/bytes.h"
@@ -54,6 +55,26 @@ void FrequentItems<Key>::Purge() {
     }
     offset_ += median;
   }
+}
+
+template <typename Key>
+int64_t FrequentItems<Key>::LargestCountAfterCapacity(absl::Span<const int64_t> weights) {
+  std::vector<int64_t>& values = purge_buffer_;
+  values.clear();
+  int64_t above_one = 0;
+  for (const auto& [item, count] : counts_) {
+    values.push_back(count);
+    above_one += count > 1 ? 1 : 0;
+  }
+  for (size_t i : pending_) {
+    values.push_back(weights[i]);
+    above_one += weights[i] > 1 ? 1 : 0;
+  }
+  // Near-unique data: at most `capacity` counters exceed 1, so the cut is 1 without a select.
+  if (above_one <= capacity_) return 1;
+  auto nth = values.begin() + capacity_;
+  std::nth_element(values.begin(), nth, values.end(), std::greater<int64_t>());
+  return *nth;
 }
 
 template <typename Key>

@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "nlohmann/json.hpp"
 
 namespace strata::stats {
@@ -57,6 +58,45 @@ class FrequentItems {
     if (inserted && static_cast<int64_t>(counts_.size()) > capacity_) Purge();
   }
 
+  // A batch of distinct items (no item twice) with their weights, as one Misra-Gries merge
+  // (Agarwal et al., "Mergeable summaries", 2012): held items' counters grow; when the new
+  // items do not all fit, the (capacity + 1)-th largest counter is subtracted from every
+  // counter and added to offset(), and counters that reach zero go. The bounds are those of
+  // Update: lower_bound <= true count <= lower_bound + offset(). One lookup per distinct item
+  // and at most one reduction per batch, instead of a purge every few new items.
+  template <typename K>
+  void UpdateDistinct(absl::Span<const K> items, absl::Span<const int64_t> weights) {
+    pending_.clear();
+    const size_t n = std::min(items.size(), weights.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (weights[i] <= 0) continue;
+      total_ += weights[i];
+      auto it = counts_.find(LookupKey(items[i]));
+      if (it != counts_.end()) {
+        it->second += weights[i];
+      } else {
+        pending_.push_back(i);
+      }
+    }
+    if (static_cast<int64_t>(counts_.size() + pending_.size()) > capacity_) {
+      const int64_t cut = LargestCountAfterCapacity(weights);
+      offset_ += cut;
+      for (auto it = counts_.begin(); it != counts_.end();) {
+        it->second -= cut;
+        if (it->second <= 0) {
+          counts_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+      for (size_t i : pending_) {
+        if (weights[i] > cut) counts_.emplace(LookupKey(items[i]), weights[i] - cut);
+      }
+      return;
+    }
+    for (size_t i : pending_) counts_.emplace(LookupKey(items[i]), weights[i]);
+  }
+
   // Errors: none today (capacities may differ; the result keeps this sketch's capacity).
   absl::Status Merge(const FrequentItems& other);
 
@@ -85,6 +125,8 @@ class FrequentItems {
   static absl::string_view LookupKey(const std::string& s) { return absl::string_view(s.data(), s.size()); }
   static int64_t LookupKey(int64_t v) { return v; }
   void Purge();
+  // The (capacity + 1)-th largest of the held counters and the pending items' weights.
+  int64_t LargestCountAfterCapacity(absl::Span<const int64_t> weights);
   // Room kept for the counters: the capacity, up to a bound (the map grows past it if needed).
   size_t ReserveSize() const { return static_cast<size_t>(std::min<int64_t>(capacity_, 1 << 16)) + 1; }
 
@@ -93,6 +135,7 @@ class FrequentItems {
   int64_t offset_ = 0;
   absl::flat_hash_map<Key, int64_t> counts_;
   std::vector<int64_t> purge_buffer_;  // reused by Purge()
+  std::vector<size_t> pending_;        // reused by UpdateDistinct(): indexes of new items
 };
 
 extern template class FrequentItems<std::string>;

@@ -91,3 +91,62 @@ TEST(FrequentItemsTest, SerializeRoundTripsAndRejectsBadBytes) {
 
 }  // namespace
 }  // namespace strata::stats
+
+namespace strata::stats {
+namespace {
+
+// Batches of distinct items with weights (as the profiler feeds each sorted block's runs):
+// the Misra-Gries bounds hold against exact counts, and heavy items are all reported.
+TEST(FrequentItemsTest, DistinctBatchesKeepTheBounds) {
+  std::mt19937_64 rng(3);
+  std::map<int64_t, int64_t> exact;
+  FrequentItems<int64_t> top(64);
+  for (int block = 0; block < 200; ++block) {
+    std::map<int64_t, int64_t> batch;
+    for (int i = 0; i < 1000; ++i) {
+      // One heavy item (~10%), a few warm ones, and a near-unique tail.
+      const uint64_t u = rng() % 100;
+      const int64_t item = u < 10 ? 7 : u < 30 ? static_cast<int64_t>(100 + rng() % 5)
+                                               : static_cast<int64_t>(1000 + rng() % 1000000);
+      ++batch[item];
+    }
+    std::vector<int64_t> items, weights;
+    for (const auto& [item, w] : batch) {
+      items.push_back(item);
+      weights.push_back(w);
+      exact[item] += w;
+    }
+    top.UpdateDistinct(absl::Span<const int64_t>(items), weights);
+    EXPECT_LE(top.num_counters(), 64);
+  }
+  EXPECT_EQ(top.total_weight(), 200000);
+  EXPECT_GT(top.offset(), 0);
+  for (const auto& [item, count] : exact) {
+    const auto e = top.Estimate(item);
+    EXPECT_LE(e.lower_bound, count) << item;
+    EXPECT_GE(e.upper_bound, count) << item;
+    if (count > top.offset()) {
+      EXPECT_GT(e.lower_bound, 0) << "heavy item " << item << " lost";
+    }
+  }
+  const auto rows = top.Top(1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].item, 7);
+}
+
+TEST(FrequentItemsTest, DistinctBatchesAreExactWhileTheyFit) {
+  FrequentItems<std::string> top(16);
+  const std::vector<std::string_view> items = {"a", "b", "c"};
+  const std::vector<int64_t> weights = {3, 1, 2};
+  top.UpdateDistinct(absl::Span<const std::string_view>(items), weights);
+  top.UpdateDistinct(absl::Span<const std::string_view>(items), weights);
+  top.Update(std::string_view("b"));
+  EXPECT_EQ(top.offset(), 0);
+  EXPECT_EQ(top.Estimate("a").lower_bound, 6);
+  EXPECT_EQ(top.Estimate("b").lower_bound, 3);
+  EXPECT_EQ(top.Estimate("c").upper_bound, 4);
+  EXPECT_EQ(top.total_weight(), 13);
+}
+
+}  // namespace
+}  // namespace strata::stats

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/strings.h"
 #include "strata/stats/internal/bytes.h"
+// Inlined so the batch updates hash without a call per value (the hashes are unchanged).
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace strata::stats {
@@ -61,6 +63,14 @@ uint64_t HashDouble(double value) {
 HyperLogLog::HyperLogLog(int precision)
     : precision_(std::clamp(precision, kMinPrecision, kMaxPrecision)),
       registers_(size_t{1} << precision_, 0) {}
+
+void HyperLogLog::UpdateInt64s(absl::Span<const int64_t> values) {
+  for (int64_t v : values) UpdateHash(XXH3_64bits(&v, sizeof(v)));
+}
+
+void HyperLogLog::UpdateStrings(absl::Span<const std::string_view> values) {
+  for (std::string_view v : values) UpdateHash(XXH3_64bits(v.data(), v.size()));
+}
 
 absl::Status HyperLogLog::Merge(const HyperLogLog& other) {
   if (other.precision_ != precision_) {

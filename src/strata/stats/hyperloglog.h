@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "nlohmann/json.hpp"
 
 namespace strata::stats {
@@ -52,6 +53,11 @@ class HyperLogLog {
   void UpdateBytes(std::string_view bytes) { UpdateHash(HashBytes(bytes)); }
   void UpdateInt64(int64_t value) { UpdateHash(HashInt64(value)); }
   void UpdateDouble(double value) { UpdateHash(HashDouble(value)); }
+  // Column arrays at once: the same hashes as UpdateInt64 per value (so sketches stay
+  // mergeable), with the hash inlined into the loop instead of a call per value. For doubles,
+  // pass the bit patterns of the values with -0.0 as +0.0: HashInt64(bits) == HashDouble(v).
+  void UpdateInt64s(absl::Span<const int64_t> values);
+  void UpdateStrings(absl::Span<const std::string_view> values);
 
   // Errors: INVALID_ARGUMENT when the precisions differ.
   absl::Status Merge(const HyperLogLog& other);

@@ -1,5 +1,6 @@
 #include "strata/stats/hyperloglog.h"
 
+#include <bit>
 #include <cmath>
 #include <random>
 #include <string>
@@ -81,6 +82,29 @@ TEST(HyperLogLogTest, SerializeRoundTripsAndRejectsBadBytes) {
   bad_precision[5] = 30;
   EXPECT_FALSE(HyperLogLog::Deserialize(bad_precision).ok());
   EXPECT_FALSE(HyperLogLog::FromJson({{"p", 12}, {"registers", "!!"}}).ok());
+}
+
+}  // namespace
+}  // namespace strata::stats
+
+namespace strata::stats {
+namespace {
+
+TEST(HyperLogLogTest, BatchUpdatesGiveTheSameRegistersAsSingleOnes) {
+  HyperLogLog one, batch;
+  std::vector<int64_t> ints;
+  for (int64_t i = -5000; i < 50000; i += 3) {
+    ints.push_back(i * 7919);
+    one.UpdateInt64(i * 7919);
+  }
+  batch.UpdateInt64s(ints);
+  // A double's bit pattern (with -0.0 as 0.0) hashes as the double.
+  for (double d : {0.0, -0.0, 1.5, -2.25, 1e300}) one.UpdateDouble(d);
+  for (double d : {0.0, 0.0, 1.5, -2.25, 1e300}) batch.UpdateInt64s({std::bit_cast<int64_t>(d)});
+  std::vector<std::string_view> strings = {"alpha", "", "a longer string than sixteen bytes"};
+  for (std::string_view s : strings) one.UpdateBytes(s);
+  batch.UpdateStrings(strings);
+  EXPECT_EQ(one.registers(), batch.registers());
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "strata/stats/kll_sketch.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "strata/stats/internal/bytes.h"
+#include "strata/stats/radix_sort.h"
 
 namespace strata::stats {
 namespace {
@@ -63,7 +65,59 @@ void KllSketch::Update(double value) {
 }
 
 void KllSketch::Update(absl::Span<const double> values) {
-  for (double v : values) Update(v);
+  // Runs too short to reach past level 0 gain nothing from the sort.
+  if (static_cast<int64_t>(values.size()) <= level_capacities_[0]) {
+    for (double v : values) Update(v);
+    return;
+  }
+  thread_local std::vector<double> run;
+  thread_local std::vector<uint64_t> scratch;
+  run.clear();
+  for (double v : values) {
+    if (!std::isnan(v)) run.push_back(v);
+  }
+  RadixSort(absl::MakeSpan(run), scratch);
+  UpdateSorted(run);
+}
+
+void KllSketch::UpdateSorted(absl::Span<const double> sorted) {
+  if (sorted.empty()) return;
+  assert(std::is_sorted(sorted.begin(), sorted.end()));
+  if (n_ == 0) {
+    min_ = sorted.front();
+    max_ = sorted.back();
+  } else {
+    min_ = std::min(min_, sorted.front());
+    max_ = std::max(max_, sorted.back());
+  }
+  n_ += static_cast<int64_t>(sorted.size());
+  thread_local std::vector<double> run;
+  run.assign(sorted.begin(), sorted.end());
+  size_t m = run.size();
+  int level = 0;
+  while (static_cast<int64_t>(m) > level_capacities_[static_cast<size_t>(level)]) {
+    if (level == NumLevels() - 1) {
+      if (NumLevels() >= kMaxLevels) break;  // 2^61 values: unreachable in practice
+      levels_.emplace_back();
+      RefreshCapacities();
+      continue;  // the capacities shrank; look at this level again
+    }
+    if (m % 2 == 1) {
+      // The odd item out keeps its weight at this level.
+      levels_[static_cast<size_t>(level)].push_back(run[m - 1]);
+      ++size_;
+      --m;
+    }
+    const size_t offset = NextRandom() >> 63;
+    const size_t half = m / 2;
+    for (size_t i = 0; i < half; ++i) run[i] = run[2 * i + offset];
+    m = half;
+    ++level;
+  }
+  std::vector<double>& to = levels_[static_cast<size_t>(level)];
+  to.insert(to.end(), run.begin(), run.begin() + static_cast<std::ptrdiff_t>(m));
+  size_ += static_cast<int64_t>(m);
+  if (size_ >= capacity_) CompressWhileFull();
 }
 
 void KllSketch::CompressWhileFull() {

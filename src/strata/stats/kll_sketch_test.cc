@@ -153,3 +153,57 @@ TEST(KllSketchTest, DeserializeRejectsBadBytes) {
 
 }  // namespace
 }  // namespace strata::stats
+
+namespace strata::stats {
+namespace {
+
+// The batch path (sort once, halve the run down the levels) keeps the same error bound as
+// value-by-value updates, over parts merged as the profiler merges its threads' sketches.
+TEST_P(KllAccuracyTest, BatchUpdatesKeepTheRankErrorBound) {
+  const int64_t n = 1000000;
+  std::vector<double> values = Draw(GetParam(), n, 11);
+  std::vector<KllSketch> parts;
+  for (int p = 0; p < 2; ++p) {
+    KllSketch part(200, 77 + static_cast<uint64_t>(p));
+    for (int64_t start = p * n / 2; start < (p + 1) * n / 2; start += 4096) {
+      const int64_t stop = std::min<int64_t>((p + 1) * n / 2, start + 4096);
+      part.Update(absl::MakeConstSpan(values.data() + start, static_cast<size_t>(stop - start)));
+    }
+    parts.push_back(std::move(part));
+  }
+  KllSketch sketch = parts[0];
+  ASSERT_TRUE(sketch.Merge(parts[1]).ok());
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(sketch.n(), n);
+  EXPECT_EQ(sketch.min(), values.front());
+  EXPECT_EQ(sketch.max(), values.back());
+  EXPECT_LT(sketch.retained(), 2000);
+  double worst = 0;
+  for (int i = 1; i < 100; ++i) {
+    const double q = i / 100.0;
+    worst = std::max(worst, RankError(values, sketch.Quantile(q), q));
+  }
+  EXPECT_LE(worst, 0.015) << GetParam();
+  // The retained weight still equals n: the serialized form validates it.
+  EXPECT_TRUE(KllSketch::Deserialize(sketch.Serialize()).ok());
+}
+
+TEST(KllSketchTest, BatchBelowCapacityIsExactAndDropsNaN) {
+  KllSketch sketch;
+  std::vector<double> values;
+  for (int i = 150; i >= 0; --i) values.push_back(i);
+  values.push_back(std::nan(""));
+  sketch.Update(values);
+  EXPECT_EQ(sketch.n(), 151);
+  EXPECT_EQ(sketch.Quantile(0.5), 75);
+  KllSketch sorted;
+  std::vector<double> ascending(1000);
+  for (int i = 0; i < 1000; ++i) ascending[static_cast<size_t>(i)] = i;
+  sorted.UpdateSorted(ascending);
+  EXPECT_EQ(sorted.n(), 1000);
+  EXPECT_NEAR(sorted.Quantile(0.5), 500, 15);
+  EXPECT_TRUE(KllSketch::Deserialize(sorted.Serialize()).ok());
+}
+
+}  // namespace
+}  // namespace strata::stats

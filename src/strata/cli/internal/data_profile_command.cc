@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "strata/base/clock.h"
 #include "strata/cli/internal/data_subcommand.h"
+#include "strata/cli/internal/table_printer.h"
 #include "strata/data/profile.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/read_table.h"
@@ -144,20 +145,8 @@ class DataProfileCommand : public DataSubcommand {
   static void PrintSummary(FILE* out, const data::TableProfile& profile) {
     std::vector<std::vector<std::string>> rows = {{"column", "type", "nulls", "distinct", "min", "mean", "max"}};
     for (const data::ColumnProfile& c : profile.columns) rows.push_back(SummaryCells(c, profile.rows));
-    std::vector<size_t> width(rows[0].size(), 0);
-    for (const auto& r : rows) {
-      for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-    }
-    for (const auto& r : rows) {
-      std::string line;
-      for (size_t i = 0; i < r.size(); ++i) {
-        std::string cell = r[i];
-        cell.resize(width[i], ' ');
-        absl::StrAppend(&line, i == 0 ? "" : "  ", cell);
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      std::fprintf(out, "%s\n", line.c_str());
-    }
+    const std::string text = FormatAlignedCells(rows);
+    std::fwrite(text.data(), 1, text.size(), out);
   }
 
   CLI::App* app_ = nullptr;

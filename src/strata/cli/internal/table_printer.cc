@@ -39,25 +39,19 @@ std::string CellText(const table::Column& c, int64_t r, size_t max_width) {
   return out;
 }
 
-std::string FormatAlignedRows(const table::Table& t, int64_t rows) {
-  rows = std::clamp<int64_t>(rows, 0, t.num_rows());
-  std::vector<std::vector<std::string>> cells(static_cast<size_t>(t.num_columns()));
-  std::vector<size_t> width(cells.size());
-  for (int c = 0; c < t.num_columns(); ++c) {
-    auto& column_cells = cells[static_cast<size_t>(c)];
-    column_cells.reserve(static_cast<size_t>(rows + 1));
-    column_cells.push_back(t.schema().field(c).name);
-    for (int64_t r = 0; r < rows; ++r) column_cells.push_back(CellText(t.column(c), r));
-    for (const std::string& s : column_cells) {
-      width[static_cast<size_t>(c)] = std::max(width[static_cast<size_t>(c)], s.size());
-    }
+std::string FormatAlignedCells(const std::vector<std::vector<std::string>>& rows) {
+  size_t columns = 0;
+  for (const auto& row : rows) columns = std::max(columns, row.size());
+  std::vector<size_t> width(columns, 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
   std::string text;
-  if (cells.empty()) return text;
-  for (int64_t r = 0; r <= rows; ++r) {
+  if (columns == 0) return text;
+  for (const auto& row : rows) {
     std::string line;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      std::string cell = cells[c][static_cast<size_t>(r)];
+    for (size_t c = 0; c < columns; ++c) {
+      std::string cell = c < row.size() ? row[c] : std::string();
       cell.resize(width[c], ' ');
       absl::StrAppend(&line, c == 0 ? "" : "  ", cell);
     }
@@ -65,6 +59,19 @@ std::string FormatAlignedRows(const table::Table& t, int64_t rows) {
     absl::StrAppend(&text, line, "\n");
   }
   return text;
+}
+
+std::string FormatAlignedRows(const table::Table& t, int64_t rows) {
+  rows = std::clamp<int64_t>(rows, 0, t.num_rows());
+  if (t.num_columns() == 0) return "";
+  std::vector<std::vector<std::string>> cells(static_cast<size_t>(rows + 1));
+  for (int c = 0; c < t.num_columns(); ++c) cells[0].push_back(t.schema().field(c).name);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<std::string>& line = cells[static_cast<size_t>(r + 1)];
+    line.reserve(static_cast<size_t>(t.num_columns()));
+    for (int c = 0; c < t.num_columns(); ++c) line.push_back(CellText(t.column(c), r));
+  }
+  return FormatAlignedCells(cells);
 }
 
 std::string ExactCellText(const table::Column& c, int64_t r) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "strata/table/table.h"
 
@@ -25,6 +26,10 @@ std::string ExactCellText(const table::Column& column, int64_t row);
 // The header (column names) and the first `rows` rows, one line each ending in '\n', columns
 // padded to their widest cell and separated by two spaces, trailing blanks trimmed.
 std::string FormatAlignedRows(const table::Table& table, int64_t rows);
+
+// Rows of already formatted cells (the first is the header) laid out the same way; a row
+// shorter than the others is padded with empty cells.
+std::string FormatAlignedCells(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace strata::cli
 

@@ -4,12 +4,15 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "strata/base/strings.h"
 #include "strata/io/csv_reader.h"
+#include "strata/stats/radix_sort.h"
 
 namespace strata::data::internal {
 namespace {
@@ -59,39 +62,75 @@ int64_t FloatKey(double v) {
   return std::bit_cast<int64_t>(v);
 }
 
+// Reused buffers of one AccumulateRows call: a block of values, sorted, and its runs.
+struct BlockScratch {
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<uint64_t> sort;
+  std::vector<int64_t> run_keys;
+  std::vector<int64_t> run_counts;
+};
+
+// Sorted keys as (key, repeats) runs.
+void CountRuns(absl::Span<const int64_t> sorted, BlockScratch& b) {
+  b.run_keys.clear();
+  b.run_counts.clear();
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    b.run_keys.push_back(sorted[i]);
+    b.run_counts.push_back(static_cast<int64_t>(j - i));
+    i = j;
+  }
+}
+
+// A block's distinct values (its runs) into the sketches that count each value once or by
+// weight: one HyperLogLog hash and one frequent-items lookup per distinct value.
+void AddRuns(const BlockScratch& b, ColumnSketches& s) {
+  s.hll.UpdateInt64s(b.run_keys);
+  s.top_numbers.UpdateDistinct(absl::Span<const int64_t>(b.run_keys), b.run_counts);
+}
+
+// Each block is sorted once (radix sort); the sorted block feeds KLL as one run and gives the
+// distinct values with their counts for HyperLogLog and frequent items.
 void AccumulateInts(const table::Column& column, int64_t begin, int64_t end, ColumnAccumulator& acc) {
   const absl::Span<const int64_t> values = column.Int64s();
   const bool has_nulls = column.null_count() > 0;
-  std::vector<double> block(static_cast<size_t>(kBlock));
+  BlockScratch b;
   ColumnSketches& s = acc.sketches;
   for (int64_t start = begin; start < end; start += kBlock) {
     const int64_t stop = std::min(end, start + kBlock);
-    size_t held = 0;
-    for (int64_t r = start; r < stop; ++r) {
-      if (has_nulls && column.IsNull(r)) {
-        ++acc.null_count;
-        continue;
+    b.ints.clear();
+    if (has_nulls) {
+      for (int64_t r = start; r < stop; ++r) {
+        if (!column.IsNull(r)) b.ints.push_back(values[static_cast<size_t>(r)]);
       }
-      const int64_t v = values[static_cast<size_t>(r)];
-      block[held++] = static_cast<double>(v);
-      s.hll.UpdateInt64(v);
-      s.top_numbers.Update(v);
+    } else {
+      b.ints.assign(values.begin() + start, values.begin() + stop);
     }
-    acc.count += static_cast<int64_t>(held);
-    const absl::Span<const double> batch(block.data(), held);
-    s.moments.Update(batch);
-    s.kll.Update(batch);
+    const int64_t held = static_cast<int64_t>(b.ints.size());
+    acc.count += held;
+    acc.null_count += (stop - start) - held;
+    if (held == 0) continue;
+    stats::RadixSort(absl::MakeSpan(b.ints), b.sort);
+    CountRuns(b.ints, b);
+    AddRuns(b, s);
+    // int64 -> double is monotone, so the converted block is still sorted.
+    b.doubles.resize(b.ints.size());
+    for (size_t i = 0; i < b.ints.size(); ++i) b.doubles[i] = static_cast<double>(b.ints[i]);
+    s.moments.Update(b.doubles);
+    s.kll.UpdateSorted(b.doubles);
   }
 }
 
 void AccumulateFloats(const table::Column& column, int64_t begin, int64_t end, ColumnAccumulator& acc) {
   const absl::Span<const double> values = column.Float64s();
   const bool has_nulls = column.null_count() > 0;
-  std::vector<double> block(static_cast<size_t>(kBlock));
+  BlockScratch b;
   ColumnSketches& s = acc.sketches;
   for (int64_t start = begin; start < end; start += kBlock) {
     const int64_t stop = std::min(end, start + kBlock);
-    size_t held = 0;
+    b.doubles.clear();
     for (int64_t r = start; r < stop; ++r) {
       if (has_nulls && column.IsNull(r)) {
         ++acc.null_count;
@@ -99,21 +138,27 @@ void AccumulateFloats(const table::Column& column, int64_t begin, int64_t end, C
       }
       const double v = values[static_cast<size_t>(r)];
       ++acc.count;
-      if (std::isnan(v)) {
+      if (std::isfinite(v)) {
+        b.doubles.push_back(v);
+      } else if (std::isnan(v)) {
         ++acc.nan_count;
-        continue;
-      }
-      s.hll.UpdateDouble(v);
-      s.top_numbers.Update(FloatKey(v));
-      if (std::isinf(v)) {
+      } else {
+        // ±inf: counted and distinct, but outside the moments and quantiles.
         ++acc.inf_count;
-        continue;
+        s.hll.UpdateDouble(v);
+        s.top_numbers.Update(FloatKey(v));
       }
-      block[held++] = v;
     }
-    const absl::Span<const double> batch(block.data(), held);
-    s.moments.Update(batch);
-    s.kll.Update(batch);
+    if (b.doubles.empty()) continue;
+    stats::RadixSort(absl::MakeSpan(b.doubles), b.sort);
+    // Runs by FloatKey (bit patterns, -0.0 as 0.0, which sorts next to it): HashInt64 of
+    // the key is HashDouble of the value.
+    b.ints.resize(b.doubles.size());
+    for (size_t i = 0; i < b.doubles.size(); ++i) b.ints[i] = FloatKey(b.doubles[i]);
+    CountRuns(b.ints, b);
+    AddRuns(b, s);
+    s.moments.Update(b.doubles);
+    s.kll.UpdateSorted(b.doubles);
   }
 }
 
@@ -137,13 +182,19 @@ void AccumulateBools(const table::Column& column, int64_t begin, int64_t end, Co
   if (present - trues > 0) s.hll.UpdateInt64(0);
 }
 
+// A block's strings are counted exactly in a small map first, so the sketches, the hash and
+// the "looks like" checks see each distinct string of the block once, with its count.
 void AccumulateStrings(const table::Column& column, int64_t begin, int64_t end, ColumnAccumulator& acc) {
   const bool has_nulls = column.null_count() > 0;
   std::vector<double> lengths(static_cast<size_t>(kBlock));
+  absl::flat_hash_map<absl::string_view, int64_t> block_counts;
+  std::vector<std::string_view> distinct;
+  std::vector<int64_t> counts;
   ColumnSketches& s = acc.sketches;
   for (int64_t start = begin; start < end; start += kBlock) {
     const int64_t stop = std::min(end, start + kBlock);
     size_t held = 0;
+    block_counts.clear();
     for (int64_t r = start; r < stop; ++r) {
       if (has_nulls && column.IsNull(r)) {
         ++acc.null_count;
@@ -151,12 +202,19 @@ void AccumulateStrings(const table::Column& column, int64_t begin, int64_t end, 
       }
       const std::string_view v = column.StringAt(r);
       lengths[held++] = static_cast<double>(v.size());
-      s.hll.UpdateBytes(v);
-      s.top_strings.Update(v);
-      CountLooks(v, 1, acc);
+      ++block_counts[AsAbsl(v)];
     }
     acc.count += static_cast<int64_t>(held);
     s.lengths.Update(absl::Span<const double>(lengths.data(), held));
+    distinct.clear();
+    counts.clear();
+    for (const auto& [value, n] : block_counts) {
+      distinct.push_back(AsStd(value));
+      counts.push_back(n);
+      CountLooks(AsStd(value), n, acc);
+    }
+    s.hll.UpdateStrings(distinct);
+    s.top_strings.UpdateDistinct(absl::Span<const std::string_view>(distinct), counts);
   }
 }
 
@@ -303,16 +361,14 @@ void AccumulateCorrelations(const std::vector<const table::Column*>& columns, in
                             stats::CorrelationMatrix& matrix) {
   const size_t k = columns.size();
   if (k == 0) return;
+  constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::vector<double>> values(k, std::vector<double>(static_cast<size_t>(kBlock)));
-  std::vector<std::vector<uint8_t>> usable(k, std::vector<uint8_t>(static_cast<size_t>(kBlock)));
-  std::vector<bool> all_usable(k);
-  std::vector<double> xs(static_cast<size_t>(kBlock)), ys(static_cast<size_t>(kBlock));
+  std::vector<const double*> pointers(k);
   for (int64_t start = begin; start < end; start += kBlock) {
     const int64_t stop = std::min(end, start + kBlock);
     const size_t len = static_cast<size_t>(stop - start);
     for (size_t c = 0; c < k; ++c) {
       const table::Column& col = *columns[c];
-      const bool has_nulls = col.null_count() > 0;
       double* out = values[c].data();
       if (col.type() == DataType::kFloat64) {
         const double* in = col.Float64s().data() + start;
@@ -321,43 +377,14 @@ void AccumulateCorrelations(const std::vector<const table::Column*>& columns, in
         const int64_t* in = col.Int64s().data() + start;
         for (size_t i = 0; i < len; ++i) out[i] = static_cast<double>(in[i]);
       }
-      bool all = true;
-      for (size_t i = 0; i < len; ++i) {
-        const bool ok = std::isfinite(out[i]) && !(has_nulls && col.IsNull(start + static_cast<int64_t>(i)));
-        usable[c][i] = ok ? 1 : 0;
-        all = all && ok;
-      }
-      all_usable[c] = all;
-      if (all) {
-        matrix.pair(static_cast<int>(c), static_cast<int>(c)).Update(absl::MakeConstSpan(values[c].data(), len),
-                                                                      absl::MakeConstSpan(values[c].data(), len));
-      } else {
-        size_t n = 0;
+      if (col.null_count() > 0) {
         for (size_t i = 0; i < len; ++i) {
-          if (usable[c][i]) xs[n++] = values[c][i];
+          if (col.IsNull(start + static_cast<int64_t>(i))) out[i] = kMissing;
         }
-        matrix.pair(static_cast<int>(c), static_cast<int>(c)).Update(absl::MakeConstSpan(xs.data(), n),
-                                                                      absl::MakeConstSpan(xs.data(), n));
       }
+      pointers[c] = out;
     }
-    for (size_t a = 0; a < k; ++a) {
-      for (size_t b = a + 1; b < k; ++b) {
-        stats::PearsonAccumulator& acc = matrix.pair(static_cast<int>(a), static_cast<int>(b));
-        if (all_usable[a] && all_usable[b]) {
-          acc.Update(absl::MakeConstSpan(values[a].data(), len), absl::MakeConstSpan(values[b].data(), len));
-          continue;
-        }
-        size_t n = 0;
-        for (size_t i = 0; i < len; ++i) {
-          if (usable[a][i] & usable[b][i]) {
-            xs[n] = values[a][i];
-            ys[n] = values[b][i];
-            ++n;
-          }
-        }
-        acc.Update(absl::MakeConstSpan(xs.data(), n), absl::MakeConstSpan(ys.data(), n));
-      }
-    }
+    matrix.UpdateColumns(pointers, len);
   }
 }
 
