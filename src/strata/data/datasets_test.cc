@@ -16,7 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "strata/base/sha256.h"
-#include "strata/data/testing/test_database.h"
+#include "strata/store/testing/test_database.h"
 
 namespace strata::data {
 namespace {
@@ -67,7 +67,7 @@ class DatasetsTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "files");
     std::string skip;
-    db_ = testing::OpenTestDatabase(store::Backend::kSqlite, &sqlite_path_, &skip);
+    db_ = store::testing::OpenTestDatabase(store::Backend::kSqlite, &sqlite_path_, &skip);
     ASSERT_NE(db_, nullptr);
     auto blobs = blob::ArtifactStore::Open((dir_ / "artifacts").string());
     ASSERT_TRUE(blobs.ok()) << blobs.status();
@@ -82,7 +82,7 @@ class DatasetsTest : public ::testing::Test {
     datasets_.reset();
     blobs_.reset();
     db_.reset();
-    testing::RemoveSqliteFiles(sqlite_path_);
+    store::testing::RemoveSqliteFiles(sqlite_path_);
     fs::remove_all(dir_);
   }
 
