@@ -78,7 +78,7 @@ absl::StatusOr<TreeEnsembleSpec> SpecFromJson(const json& root) {
   ASSIGN_OR_RETURN(const json* task, Member(root, "$", "task"));
   if (!task->is_string()) return FieldError("$.task", "must be a string");
   absl::StatusOr<Task> parsed_task = ParseTask(task->get<std::string>());
-  if (!parsed_task.ok()) return FieldError("$.task", parsed_task.status().message());
+  if (!parsed_task.ok()) return FieldError("$.task", AsStd(parsed_task.status().message()));
   spec.task = *parsed_task;
   ASSIGN_OR_RETURN(int64_t num_features, IntegerField(root, "$", "num_features"));
   ASSIGN_OR_RETURN(int64_t num_groups, IntegerField(root, "$", "num_groups"));
@@ -94,7 +94,7 @@ absl::StatusOr<TreeEnsembleSpec> SpecFromJson(const json& root) {
   if (!transform->is_string()) return FieldError("$.transform", "must be a string");
   absl::StatusOr<TreeOutputTransform> parsed_transform =
       ParseTreeOutputTransform(transform->get<std::string>());
-  if (!parsed_transform.ok()) return FieldError("$.transform", parsed_transform.status().message());
+  if (!parsed_transform.ok()) return FieldError("$.transform", AsStd(parsed_transform.status().message()));
   spec.transform = *parsed_transform;
   ASSIGN_OR_RETURN(const json* base_margin, Member(root, "$", "base_margin"));
   if (!base_margin->is_number()) return FieldError("$.base_margin", "must be a number");
