@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   Check(XGBoosterSetParam(booster, "nthread", std::to_string(threads).c_str()), "nthread");
   const std::string batch_config =
       "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
-      "\"strict_shape\": false, \"missing\": NaN}";
+      "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
 
   // Agreement over every row.
   std::vector<double> strata_out(static_cast<size_t>(rows * outputs));
