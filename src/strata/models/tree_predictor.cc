@@ -47,9 +47,12 @@ void Softmax(float* values, int n) {
 inline uint32_t NextPadded(const TreePredictor::PaddedNode& node, const float* row,
                            uint32_t index) {
   const float value = row[node.feature_and_default_left & kFeatureMask];
-  const bool default_left = (node.feature_and_default_left & kDefaultLeftBit) != 0;
-  const bool right = std::isnan(value) ? !default_left : !(value < node.threshold);
-  return 2 * index + 1 + static_cast<uint32_t>(right);
+  // Branch-free: `value < threshold` is false for NaN, which then goes right unless the node
+  // sends missing values left. Missing values are common and unpredictable, so no branch.
+  const uint32_t not_less = static_cast<uint32_t>(!(value < node.threshold));
+  const uint32_t missing_left =
+      static_cast<uint32_t>(std::isnan(value)) & (node.feature_and_default_left >> 31);
+  return 2 * index + 1 + (not_less & ~missing_left & 1u);
 }
 
 float CompactLeafValue(const TreePredictor::CompactNode* nodes, const float* row) {
