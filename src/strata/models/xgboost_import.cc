@@ -131,9 +131,9 @@ absl::StatusOr<ObjectiveInfo> Objective(const Field& name_field, const std::stri
   if (name == "reg:logistic" || name == "binary:logistic") {
     return ObjectiveInfo{Task::kBinary, TreeOutputTransform::kSigmoid, M::kLogit};
   }
-  // Raw margins; 1.x's LogisticRaw inherits the logistic ProbToMargin.
+  // Raw margins; 1.7 adds base_score to them unchanged (measured against xgboost 1.7.4).
   if (name == "binary:logitraw") {
-    return ObjectiveInfo{Task::kRegression, TreeOutputTransform::kIdentity, M::kLogit};
+    return ObjectiveInfo{Task::kRegression, TreeOutputTransform::kIdentity, M::kIdentity};
   }
   if (name == "count:poisson" || name == "reg:gamma" || name == "reg:tweedie") {
     return ObjectiveInfo{Task::kRegression, TreeOutputTransform::kExp, M::kLog};
