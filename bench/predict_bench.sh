@@ -47,3 +47,35 @@ for model in model.json model.ubj; do
   "$work/predict_bench" --model "$work/$model" --rows-file "$work/rows.f32" --features 30 \
     --threads 2 --single-rows 20000 --repeat 5
 done
+
+# Agreement on every supported objective (small models; exit status 3 on any |diff| > 1e-6).
+/usr/bin/python3 - "$work/agree" <<'PY'
+import os, sys, numpy as np, xgboost as xgb
+work = sys.argv[1]
+os.makedirs(work, exist_ok=True)
+rng = np.random.default_rng(1)
+x = rng.normal(size=(3000, 6)).astype(np.float32)
+x[rng.random(size=x.shape) < 0.05] = np.nan
+z = np.nan_to_num(x)
+x.tofile(f"{work}/rows.f32")
+def train(name, params, y, rounds):
+    b = xgb.train({"nthread": 2, "tree_method": "hist", **params},
+                  xgb.DMatrix(x, label=y, missing=np.nan), rounds)
+    b.save_model(f"{work}/{name}.json")
+    b.save_model(f"{work}/{name}.ubj")
+train("binary", {"objective": "binary:logistic", "max_depth": 6}, (z[:, 0] + z[:, 1] ** 2 > 0.8).astype(np.float32), 40)
+train("softprob", {"objective": "multi:softprob", "num_class": 3, "max_depth": 5}, np.digitize(z[:, 2], [-0.5, 0.5]).astype(np.float32), 25)
+train("squarederror", {"objective": "reg:squarederror", "max_depth": 8}, (100 + 20 * z[:, 3] - 7 * z[:, 4]).astype(np.float32), 60)
+train("forest", {"objective": "binary:logistic", "num_parallel_tree": 8, "subsample": 0.8, "colsample_bynode": 0.7, "eta": 1.0, "max_depth": 7}, (z[:, 0] * z[:, 5] > 0).astype(np.float32), 2)
+train("poisson", {"objective": "count:poisson", "max_depth": 4}, rng.poisson(np.exp(0.5 * z[:, 1])).astype(np.float32), 30)
+train("gamma", {"objective": "reg:gamma", "max_depth": 4}, (np.exp(0.3 * z[:, 1]) + 0.1).astype(np.float32), 20)
+train("logitraw", {"objective": "binary:logitraw", "max_depth": 4}, (z[:, 0] > 0).astype(np.float32), 10)
+train("deep", {"objective": "reg:squarederror", "max_depth": 14, "min_child_weight": 0, "eta": 0.5}, (np.sin(3 * z[:, 0]) * z[:, 1]).astype(np.float32), 20)
+PY
+for name in binary softprob squarederror forest poisson gamma logitraw deep; do
+  for ext in json ubj; do
+    printf '%s.%s: ' "$name" "$ext"
+    "$work/predict_bench" --model "$work/agree/$name.$ext" --rows-file "$work/agree/rows.f32" \
+      --features 6 --single-rows 10 --repeat 1 | grep agreement
+  done
+done

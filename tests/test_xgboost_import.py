@@ -124,6 +124,14 @@ def poisson(tmp):
     assert_close(out, b.inplace_predict(x, missing=np.nan), "poisson")
 
 
+def logitraw(tmp):
+    x = data(8)
+    y = (np.nan_to_num(x[:, 0]) > 0).astype(np.float32)
+    b = train({"objective": "binary:logitraw", "max_depth": 4}, x, y, 10)
+    out, _ = import_and_predict(tmp, "logitraw", b, x, "ubj")
+    assert_close(out, b.inplace_predict(x, missing=np.nan), "binary:logitraw margins")
+
+
 def bad_files(tmp):
     x = data(6)
     y = (np.nan_to_num(x[:, 0]) > 0).astype(np.float32)
@@ -183,6 +191,7 @@ def main():
     checks.run("regression", regression, tmp)
     checks.run("random forest (num_parallel_tree 8)", random_forest, tmp)
     checks.run("count:poisson", poisson, tmp)
+    checks.run("binary:logitraw", logitraw, tmp)
     checks.run("bad model files", bad_files, tmp)
     checks.run("register a package and a run", register, tmp)
     checks.finish()
