@@ -11,6 +11,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
+#include "strata/cli/internal/serve_command.h"
 #include "strata/cli/internal/tracking_commands.h"
 
 namespace strata::cli {
@@ -78,6 +79,7 @@ int Main(int argc, char** argv) {
 
   TrackingCommands tracking_commands(app);
   DataCommands data_commands(app);
+  ServeCommand serve_command(app);
 
   try {
     app.parse(argc, argv);
@@ -91,6 +93,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (server->parsed()) return RunServer(server_config);
+  const int serve_exit = serve_command.Run();
+  if (serve_exit >= 0) return serve_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
   return tracking_commands.Run();

@@ -312,6 +312,7 @@ void Connection::Dispatch() {
   } else if (serve_metrics_) {
     response_.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response_.body = ctx_.metrics->Render();
+    if (ctx_.options.extra_metrics) response_.body += ctx_.options.extra_metrics();
   } else {
     SendError(unmatched_status_,
               unmatched_status_ == 405
