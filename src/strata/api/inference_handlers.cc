@@ -53,7 +53,7 @@ void WriteJson(std::string body, http::Response& res) {
 }
 
 void WriteStatusError(const absl::Status& status, http::Response& res) {
-  WriteV2Error(InferenceHttpStatus(status), status.message(), res);
+  WriteV2Error(InferenceHttpStatus(status), AsStd(status.message()), res);
 }
 
 void HandleModelGet(const ModelServer& server, const http::Request& req, http::Response& res) {

@@ -358,7 +358,7 @@ absl::Status CheckCount(const Tensor& t, int64_t expected) {
     return absl::OkStatus();
   };
   absl::Status s = ForEachLeaf(t.data, counter);
-  if (!s.ok()) return InputError(t.name, s.message());
+  if (!s.ok()) return InputError(t.name, AsStd(s.message()));
   if (count != expected) {
     return InputError(t.name, absl::StrCat("shape ", ShapeText(t.shape), " needs ", expected,
                                            " values, data has ", count));
