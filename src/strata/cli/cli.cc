@@ -11,6 +11,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
+#include "strata/cli/internal/model_package_commands.h"
 #include "strata/cli/internal/serve_command.h"
 #include "strata/cli/internal/tracking_commands.h"
 
@@ -79,6 +80,7 @@ int Main(int argc, char** argv) {
 
   TrackingCommands tracking_commands(app);
   DataCommands data_commands(app);
+  ModelPackageCommands model_package_commands(tracking_commands.models_app());
   ServeCommand serve_command(app);
 
   try {
@@ -97,6 +99,8 @@ int Main(int argc, char** argv) {
   if (serve_exit >= 0) return serve_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
+  const int model_package_exit = model_package_commands.Run();
+  if (model_package_exit >= 0) return model_package_exit;
   return tracking_commands.Run();
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/parallel.h"
 #include "strata/base/strings.h"
+#include "strata/models/tree_predictor.h"
 
 namespace strata::models {
 
@@ -57,6 +58,11 @@ absl::StatusOr<std::unique_ptr<Predictor>> PredictorFromJson(std::string_view fl
                                                              std::string_view json) {
   // Each flavor adds its reader here as it lands (linear: LinearPredictor, trees:
   // TreePredictor).
+  if (flavor == "trees") {
+    absl::StatusOr<std::unique_ptr<TreePredictor>> trees = TreePredictor::FromJson(json);
+    if (!trees.ok()) return trees.status();
+    return std::unique_ptr<Predictor>(*std::move(trees));
+  }
   return absl::UnimplementedError(
       absl::StrCat("unknown model flavor '", AsAbsl(flavor), "'"));
 }

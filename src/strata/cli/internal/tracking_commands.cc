@@ -214,7 +214,9 @@ TrackingCommands::TrackingCommands(CLI::App& app) {
   }});
 
   // models
-  CLI::App* models = app.add_subcommand("models", "List, show and create registered models");
+  CLI::App* models = app.add_subcommand(
+      "models", "Registered models (list, get, create) and model packages (import, predict, register)");
+  models_ = models;
   models->require_subcommand(1);
   CLI::App* model_list = models->add_subcommand("list", "Search registered models");
   common(model_list);

@@ -18,7 +18,11 @@ class TrackingCommands {
   // Runs whichever subcommand was parsed; returns the exit code (2 when none of ours ran).
   int Run();
 
+  // The `strata models` command, so in-process verbs (import, predict, register) join it.
+  CLI::App* models_app() const { return models_; }
+
  private:
+  CLI::App* models_ = nullptr;
   std::string tracking_uri_;
   bool json_ = false;
   std::string name_;
