@@ -63,7 +63,9 @@ template <typename Leaf>
 absl::Status ForEachLeaf(element data, Leaf& leaf, int depth = 0) {
   if (data.type() != element_type::ARRAY) return leaf(data);
   if (depth > 8) return absl::InvalidArgumentError("data nests deeper than 8 levels");
-  for (element child : data.get_array().value_unsafe()) {
+  simdjson::dom::array children;
+  if (data.get_array().get(children) != simdjson::SUCCESS) return leaf(data);
+  for (element child : children) {
     absl::Status s = ForEachLeaf(child, leaf, depth + 1);
     if (!s.ok()) return s;
   }
