@@ -12,6 +12,7 @@
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
 #include "strata/cli/internal/model_package_commands.h"
+#include "strata/cli/internal/serve_command.h"
 #include "strata/cli/internal/tracking_commands.h"
 
 namespace strata::cli {
@@ -80,6 +81,7 @@ int Main(int argc, char** argv) {
   TrackingCommands tracking_commands(app);
   DataCommands data_commands(app);
   ModelPackageCommands model_package_commands(tracking_commands.models_app());
+  ServeCommand serve_command(app);
 
   try {
     app.parse(argc, argv);
@@ -93,6 +95,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (server->parsed()) return RunServer(server_config);
+  const int serve_exit = serve_command.Run();
+  if (serve_exit >= 0) return serve_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
   const int model_package_exit = model_package_commands.Run();

@@ -32,7 +32,33 @@ void Router::Add(std::string method, std::string pattern, Handler handler,
                  std::optional<uint64_t> max_body_bytes) {
   std::string name = pattern;
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(name),
+                          std::move(handler), AsyncHandler(), max_body_bytes});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler,
+                      std::optional<uint64_t> max_body_bytes) {
+  std::string name = pattern;
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(name), Handler(),
                           std::move(handler), max_body_bytes});
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (sink_ != nullptr) sink_->Abandon();
+    sink_ = std::move(other.sink_);
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (sink_ != nullptr) sink_->Abandon();
+}
+
+void Responder::Send(Response response) {
+  if (sink_ == nullptr) return;
+  std::shared_ptr<Sink> sink = std::move(sink_);
+  sink_ = nullptr;
+  sink->Complete(std::move(response));
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {

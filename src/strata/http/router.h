@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,42 @@ struct Response {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+// Completes one request of an asynchronous handler, from any thread, at most once. Move-only.
+// A Responder destroyed without Send() answers 500 (a handler that threw or forgot), so a
+// connection never waits forever. The server posts the response back to the connection's
+// strand; the I/O thread is never blocked while the work runs elsewhere (a batching queue).
+class Responder {
+ public:
+  // What the server plugs in; exactly one of Complete / Abandon is called, once.
+  class Sink {
+   public:
+    virtual ~Sink() = default;
+    virtual void Complete(Response&& response) = 0;
+    // The responder was dropped unanswered: the server answers 500 in its error shape.
+    virtual void Abandon() = 0;
+  };
+
+  Responder() = default;
+  explicit Responder(std::shared_ptr<Sink> sink) : sink_(std::move(sink)) {}
+  Responder(Responder&&) noexcept = default;
+  Responder& operator=(Responder&& other) noexcept;
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+
+  void Send(Response response);
+  // False once sent (or for a default-constructed responder).
+  bool pending() const { return sink_ != nullptr; }
+
+ private:
+  std::shared_ptr<Sink> sink_;
+};
+
+// A handler that answers later through `responder`. It runs on the I/O thread and must return
+// quickly: hand the work to another thread and Send() from there. The request is the
+// handler's to keep.
+using AsyncHandler = std::function<void(Request&& request, Responder responder)>;
+
 // Route table. Patterns are exact paths ("/api/2.0/mlflow/runs/get") or a prefix ending in
 // "/*" that matches the rest of the path ("/api/2.0/mlflow-artifacts/artifacts/*").
 // Exact matches win over prefixes; longer prefixes over shorter ones.
@@ -52,12 +89,15 @@ class Router {
     std::string method;
     std::string pattern;
     std::string name;  // label for metrics and the access log
-    Handler handler;
+    Handler handler;              // set for synchronous routes
+    AsyncHandler async_handler;   // set for asynchronous routes
     std::optional<uint64_t> max_body_bytes;  // overrides ServerOptions::max_body_bytes
   };
 
   void Add(std::string method, std::string pattern, Handler handler,
            std::optional<uint64_t> max_body_bytes = std::nullopt);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler,
+                std::optional<uint64_t> max_body_bytes = std::nullopt);
 
   struct Match {
     const Route* route = nullptr;  // null when nothing matches

@@ -34,6 +34,8 @@ struct ServerOptions {
   // Builds the body of errors the server itself produces (404 no route, 405, 413, 400 bad
   // HTTP, 408 timeout). api/ sets this so every error has the project's one JSON shape.
   std::function<void(int http_status, std::string_view message, Response&)> error_responder;
+  // Appended to the built-in GET /metrics text (e.g. the inference server's own metrics).
+  std::function<std::string()> extra_metrics;
 };
 
 class Server {

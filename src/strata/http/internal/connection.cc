@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -54,6 +55,32 @@ void AppendHeaderValue(std::string_view v, std::string& out) {
 }
 
 }  // namespace
+
+// Bridges a Responder to its connection. Holds the connection and, through a work-tracking
+// executor, the io_context's outstanding work: the server's threads (and Stop()) wait for an
+// answer that is still being computed elsewhere instead of running out of work.
+class AsyncSink final : public Responder::Sink {
+ public:
+  explicit AsyncSink(std::shared_ptr<Connection> connection)
+      : connection_(std::move(connection)),
+        work_(net::prefer(connection_->stream_.get_executor(),
+                          net::execution::outstanding_work.tracked)) {}
+
+  void Complete(Response&& response) override { Deliver(std::move(response), false); }
+  void Abandon() override { Deliver(Response(), true); }
+
+ private:
+  void Deliver(Response&& response, bool abandoned) {
+    net::post(work_, [connection = std::move(connection_), response = std::move(response),
+                      abandoned]() mutable {
+      connection->OnAsyncResponse(std::move(response), abandoned);
+    });
+    work_ = net::any_io_executor();  // the posted completion now keeps the context busy
+  }
+
+  std::shared_ptr<Connection> connection_;
+  net::any_io_executor work_;
+};
 
 Connection::Connection(ServerContext& ctx, net::ip::tcp::socket socket)
     : ctx_(ctx), stream_(std::move(socket)) {
@@ -265,6 +292,10 @@ void Connection::Dispatch() {
   response_.body.clear();
   response_.headers.clear();
   response_.file_path.clear();
+  if (route_ != nullptr && route_->async_handler) {
+    DispatchAsync();
+    return;
+  }
   if (route_ != nullptr) {
     try {
       route_->handler(request_, response_);
@@ -281,6 +312,7 @@ void Connection::Dispatch() {
   } else if (serve_metrics_) {
     response_.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response_.body = ctx_.metrics->Render();
+    if (ctx_.options.extra_metrics) response_.body += ctx_.options.extra_metrics();
   } else {
     SendError(unmatched_status_,
               unmatched_status_ == 405
@@ -289,6 +321,37 @@ void Connection::Dispatch() {
               /*close=*/!keep_alive_);
     return;
   }
+  WriteResponse(/*close=*/!keep_alive_);
+}
+
+void Connection::DispatchAsync() {
+  awaiting_async_ = true;
+  Request handed = std::move(request_);
+  // What the access log and metrics still need after the handler took the request.
+  request_.method = handed.method;
+  request_.path = handed.path;
+  request_.remote_address = handed.remote_address;
+  try {
+    route_->async_handler(std::move(handed), Responder(std::make_shared<AsyncSink>(
+                                                 shared_from_this())));
+  } catch (const std::exception& e) {
+    // The unwound Responder (if the handler still held it) answers 500 through Abandon().
+    spdlog::error("http async handler {} {} threw: {}", request_.method, request_.path, e.what());
+  } catch (...) {
+    spdlog::error("http async handler {} {} threw a non-standard exception", request_.method,
+                  request_.path);
+  }
+}
+
+void Connection::OnAsyncResponse(Response&& response, bool abandoned) {
+  if (!awaiting_async_) return;
+  awaiting_async_ = false;
+  if (closed_) return;
+  if (abandoned) {
+    SendError(500, "internal server error: the handler did not answer", /*close=*/!keep_alive_);
+    return;
+  }
+  response_ = std::move(response);
   WriteResponse(/*close=*/!keep_alive_);
 }
 

@@ -62,6 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   using ErrorCode = boost::beast::error_code;
+  friend class AsyncSink;
 
   void ReadHeader();
   void OnHeader(ErrorCode ec, size_t bytes);
@@ -70,6 +71,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadError(ErrorCode ec);
   void FillRequestHeaders();
   void Dispatch();
+  void DispatchAsync();
+  // On the strand: the asynchronous handler's answer (or its absence) arrived.
+  void OnAsyncResponse(Response&& response, bool abandoned);
   void SendError(int status, std::string_view message, bool close);
   void WriteResponse(bool close);
   // Opens response_.file_path; when it cannot be opened, turns response_ into the 404 error
@@ -106,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool in_flight_ = false;
+  bool awaiting_async_ = false;  // an asynchronous handler holds the request
   bool drain_on_close_ = false;
   int64_t start_us_ = 0;
   uint64_t bytes_sent_ = 0;

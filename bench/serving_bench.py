@@ -1,0 +1,223 @@
+"""Inference server benchmark: `strata serve` (Open Inference Protocol V2 JSON, one row per
+request) beside nginx returning a fixed 60-byte JSON body (this machine's HTTP ceiling), with
+the same wrk settings, in one run.
+
+Model (issue 4): 100 trees of depth 6 trained by python xgboost 1.7 on 200,000 x 30 numeric
+features, imported with `strata models import --flavor xgboost`.
+
+Measures:
+  * max requests/s and latency percentiles at wrk -t2 -c64 -d10s --latency, nginx and Strata
+    (body: one 2-D FP32 tensor [1, 30]; and one tensor per column, 30 tensors [1])
+  * p99 at about half of Strata's max rate: wrk2 is not available, so each connection waits
+    1 ms between requests (bench/wrk/v2_infer.lua DELAY_MS) with connections chosen so that
+    the offered rate is ~half the max; the achieved rate is printed beside the percentiles
+  * optionally with dynamic batching on (--batching)
+
+Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FEATURES = 30
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"port {port} did not open")
+
+
+def to_ms(value, unit):
+    v = float(value)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+
+def wrk(url, script=None, conns=64, duration=10, env=None, threads=2):
+    args = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency"]
+    if script:
+        args += ["-s", os.path.join(HERE, "wrk", script)]
+    out = subprocess.run(args + [url], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for pct in ("50", "75", "90", "99"):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
+        if m:
+            lat[pct] = to_ms(m.group(1), m.group(2))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "lat": lat, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(1).strip() if errors else ""}
+
+
+def start_nginx(tmp):
+    port = free_port()
+    body = json.dumps({"status": "ok", "server": "nginx", "pad": "x" * 14})
+    assert len(body) == 60, len(body)
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+worker_processes 2;
+user root;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; return 200 '{body}'; }}
+  }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-p", tmp, "-c", conf, "-g", "daemon off;"],
+                            stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
+
+
+def train_package(strata, tmp):
+    import xgboost as xgb
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(200_000, FEATURES)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] - x[:, 3] ** 2 + rng.normal(scale=0.3, size=len(x))
+         > 0).astype(np.float32)
+    t = time.time()
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 6, "eta": 0.1,
+                         "nthread": 2, "tree_method": "hist"},
+                        xgb.DMatrix(x, label=y), num_boost_round=100)
+    print(f"trained 100 trees depth 6 on 200,000 x 30 in {time.time() - t:.1f}s", flush=True)
+    model = os.path.join(tmp, "model.json")
+    booster.save_model(model)
+    sig = os.path.join(tmp, "sig.yaml")
+    with open(sig, "w") as f:
+        f.write("inputs:\n")
+        for i in range(FEATURES):
+            f.write(f"  - {{name: f{i}, type: float64}}\n")
+    pkg = os.path.join(tmp, "pkg")
+    subprocess.run([strata, "models", "import", "--flavor", "xgboost", model, "--signature", sig,
+                    "--out", pkg, "--name", "trees"], check=True)
+    row = x[0].astype(np.float64)
+    expected = float(booster.inplace_predict(x[:1])[0])
+    return pkg, row, expected
+
+
+def start_strata(strata, pkg, tmp, extra=()):
+    port = free_port()
+    log = open(os.path.join(tmp, f"serve-{port}.log"), "wb")
+    proc = subprocess.Popen([strata, "serve", "--model", pkg, "--port", str(port),
+                             "--threads", "2", *extra], stdout=subprocess.DEVNULL, stderr=log)
+    wait_port(port)
+    return proc, port
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def fmt(r):
+    lat = r["lat"]
+    extra = ""
+    if r["non2xx"] or r["socket_errors"]:
+        extra = f"  non-2xx {r['non2xx']} socket errors [{r['socket_errors']}]"
+    return (f"{r['rps']:>10,.0f} req/s  p50 {lat.get('50', float('nan')):.3f} ms  "
+            f"p90 {lat.get('90', float('nan')):.3f} ms  p99 {lat.get('99', float('nan')):.3f} ms"
+            + extra)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", default="build/release/strata")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--batching", action="store_true",
+                    help="also run with --max-batch-size 64 --max-queue-delay-us 200")
+    args = ap.parse_args()
+    strata = os.path.abspath(args.strata)
+    tmp = tempfile.mkdtemp(prefix="strata-serving-bench-")
+    procs = []
+    try:
+        pkg, row, expected = train_package(strata, tmp)
+        matrix_body = json.dumps({"inputs": [{"name": "features", "shape": [1, FEATURES],
+                                              "datatype": "FP32", "data": row.tolist()}]})
+        columns_body = json.dumps({"inputs": [{"name": f"f{i}", "shape": [1], "datatype": "FP64",
+                                               "data": [row[i]]} for i in range(FEATURES)]})
+        bodies = {}
+        for name, body in (("matrix", matrix_body), ("columns", columns_body)):
+            path = os.path.join(tmp, f"{name}.json")
+            with open(path, "w") as f:
+                f.write(body)
+            bodies[name] = path
+        print(f"bodies: matrix {len(matrix_body)} bytes, columns {len(columns_body)} bytes")
+
+        nginx, nginx_port = start_nginx(tmp)
+        procs.append(nginx)
+        configs = [("strata", [])]
+        if args.batching:
+            configs.append(("strata+batching", ["--max-batch-size", "64",
+                                                "--max-queue-delay-us", "200"]))
+        nginx_r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
+        print(f"nginx 60-byte body   -t2 -c64: {fmt(nginx_r)}")
+        stop(nginx)
+        procs.remove(nginx)
+        for label, extra in configs:
+            proc, port = start_strata(strata, pkg, tmp, extra)
+            procs.append(proc)
+            # Correctness first: the served prediction equals xgboost's own.
+            import urllib.request
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/models/trees/infer",
+                                         data=matrix_body.encode(),
+                                         headers={"Content-Type": "application/json"})
+            got = json.loads(urllib.request.urlopen(req).read())["outputs"][0]["data"][0]
+            assert abs(got - expected) <= 1e-6, (got, expected)
+            for body_name, body_path in bodies.items():
+                env = {"BODY_FILE": body_path, "INFER_PATH": "/v2/models/trees/infer"}
+                r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=args.duration,
+                        env=env)
+                print(f"{label} V2 {body_name:<7} -t2 -c64: {fmt(r)}  "
+                      f"ratio to nginx {r['rps'] / nginx_r['rps']:.2f}")
+                # Half of the max rate: 1 ms between requests per connection.
+                conns = max(2, int(round(r["rps"] / 2 / 1000)))
+                h = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", conns=conns,
+                        duration=args.duration, env={**env, "DELAY_MS": "1"})
+                print(f"{label} V2 {body_name:<7} half rate (-c{conns}, 1 ms delay, offered "
+                      f"~{conns * 1000:,}/s): {fmt(h)}  ({h['rps'] / r['rps'] * 100:.0f}% of max)")
+            stop(proc)
+            procs.remove(proc)
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
