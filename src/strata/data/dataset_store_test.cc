@@ -7,31 +7,34 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "strata/data/testing/test_database.h"
+#include "strata/store/testing/test_database.h"
 
 namespace strata::data {
 namespace {
 
 using ::testing::HasSubstr;
 
-const auto* const kDropPg = ::testing::AddGlobalTestEnvironment(new testing::DropPgDatabase);
+const auto* const kDropPg =
+    ::testing::AddGlobalTestEnvironment(new store::testing::DropPgDatabase);
 
 class DatasetStoreTest : public ::testing::TestWithParam<store::Backend> {
  protected:
   void SetUp() override {
     std::string skip;
-    db_ = testing::OpenTestDatabase(GetParam(), &sqlite_path_, &skip);
+    db_ = store::testing::OpenTestDatabase(GetParam(), &sqlite_path_, &skip);
     if (!skip.empty()) GTEST_SKIP() << skip;
     ASSERT_NE(db_, nullptr);
     auto s = DatasetStore::Open(db_.get());
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
-    ASSERT_TRUE(testing::ClearDatasetTables(*db_).ok());
+    ASSERT_TRUE(store::testing::ClearTables(
+                    *db_, {"dataset_version_tags", "dataset_versions", "dataset_names"})
+                    .ok());
   }
   void TearDown() override {
     store_.reset();
     db_.reset();
-    testing::RemoveSqliteFiles(sqlite_path_);
+    store::testing::RemoveSqliteFiles(sqlite_path_);
   }
 
   static DatasetVersion Make(const std::string& name, char hash_char) {

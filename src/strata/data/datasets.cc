@@ -206,7 +206,17 @@ absl::StatusOr<DatasetRef> ParseDatasetRef(std::string_view text) {
 absl::StatusOr<std::unique_ptr<Datasets>> Datasets::Open(store::Database* db,
                                                          blob::ArtifactStore* blobs) {
   ASSIGN_OR_RETURN(std::unique_ptr<DatasetStore> store, DatasetStore::Open(db));
-  return std::unique_ptr<Datasets>(new Datasets(std::move(store), blobs));
+  ASSIGN_OR_RETURN(std::unique_ptr<lineage::LineageStore> lineage, lineage::LineageStore::Open(db));
+  return std::unique_ptr<Datasets>(new Datasets(std::move(store), std::move(lineage), blobs));
+}
+
+absl::Status Datasets::RecordLineage(const DatasetVersion& v) {
+  const std::string name = absl::StrCat(v.name, "@", v.version);
+  const json properties = {{"sha256", v.sha256},     {"rows", v.row_count},
+                           {"format", v.file_format}, {"size_bytes", v.size_bytes},
+                           {"source_path", v.source_path}};
+  return lineage_->PutArtifact({0, "Dataset", name, "dataset:" + name, properties.dump(), 0})
+      .status();
 }
 
 absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std::string& path,
@@ -227,7 +237,11 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
   ASSIGN_OR_RETURN(FileDigest digest, HashFile(abs.string()));
   if (!options.force) {
     absl::StatusOr<DatasetVersion> latest = store_->GetLatest(name);
-    if (latest.ok() && latest->sha256 == digest.sha256) return AddResult{*latest, false};
+    if (latest.ok() && latest->sha256 == digest.sha256) {
+      // Also repairs a lineage record an earlier add could not write.
+      RETURN_IF_ERROR(RecordLineage(*latest));
+      return AddResult{*latest, false};
+    }
     if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
   }
 
@@ -261,6 +275,9 @@ absl::StatusOr<AddResult> Datasets::AddVersion(std::string_view name, const std:
   // Not created: a concurrent adder stored identical bytes first; its version has its own ref.
   if (!inserted.ok() || !inserted->created) drop_ref();
   if (!inserted.ok()) return inserted.status();
+  // After the version is committed: if this fails the version stands and the next add of the
+  // same bytes (or LogRunInput) records it.
+  RETURN_IF_ERROR(RecordLineage(inserted->version));
   return AddResult{std::move(inserted->version), inserted->created};
 }
 
@@ -371,6 +388,14 @@ absl::StatusOr<tracking::DatasetInput> Datasets::LogRunInput(const DatasetRef& r
   ASSIGN_OR_RETURN(DatasetVersion v, GetVersion(ref));
   tracking::DatasetInput input = ToMlflowDatasetInput(v, context);
   RETURN_IF_ERROR(tracking.LogInputs(run_id, {input}));
+  // The run as a lineage context holding the dataset, so "which runs used customers@3" is one
+  // query of the graph as well.
+  RETURN_IF_ERROR(RecordLineage(v));
+  ASSIGN_OR_RETURN(std::optional<lineage::Artifact> artifact,
+                   lineage_->FindArtifact("Dataset", absl::StrCat(v.name, "@", v.version)));
+  ASSIGN_OR_RETURN(lineage::Context run, lineage_->PutContext({0, "MlflowRun",
+                                                               std::string(run_id), "{}", 0}));
+  if (artifact) RETURN_IF_ERROR(lineage_->Attribute(run.id, artifact->id));
   return input;
 }
 

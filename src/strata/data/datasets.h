@@ -31,6 +31,7 @@
 #include "strata/data/dataset_store.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/read_table.h"
+#include "strata/lineage/lineage_store.h"
 #include "strata/store/database.h"
 #include "strata/table/table.h"
 #include "strata/tracking/tracking_store.h"
@@ -147,7 +148,8 @@ struct VerifiedBlob {
 
 class Datasets {
  public:
-  // Runs the dataset migrations. Errors: those of DatasetStore::Open.
+  // Runs the dataset and lineage migrations. Errors: those of DatasetStore::Open and
+  // LineageStore::Open.
   static absl::StatusOr<std::unique_ptr<Datasets>> Open(store::Database* db,
                                                         blob::ArtifactStore* blobs);
 
@@ -192,9 +194,17 @@ class Datasets {
                                                      std::string_view context,
                                                      tracking::TrackingStore& tracking);
 
+  // The lineage graph the versions are recorded in: every version is a "Dataset" artifact
+  // named "NAME@VERSION" with uri "dataset:NAME@VERSION".
+  lineage::LineageStore& lineage() { return *lineage_; }
+
  private:
-  Datasets(std::unique_ptr<DatasetStore> store, blob::ArtifactStore* blobs)
-      : store_(std::move(store)), blobs_(blobs) {}
+  Datasets(std::unique_ptr<DatasetStore> store, std::unique_ptr<lineage::LineageStore> lineage,
+           blob::ArtifactStore* blobs)
+      : store_(std::move(store)), lineage_(std::move(lineage)), blobs_(blobs) {}
+
+  // Get-or-create of the version's lineage artifact; safe to repeat.
+  absl::Status RecordLineage(const DatasetVersion& version);
 
   // Reads the table and fills every manifest field but version and artifact_path.
   absl::StatusOr<DatasetVersion> Describe(std::string_view name, const std::filesystem::path& abs,
@@ -202,6 +212,7 @@ class Datasets {
                                           const AddOptions& options);
 
   std::unique_ptr<DatasetStore> store_;
+  std::unique_ptr<lineage::LineageStore> lineage_;
   blob::ArtifactStore* blobs_;
 };
 

@@ -16,7 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "strata/base/sha256.h"
-#include "strata/data/testing/test_database.h"
+#include "strata/store/testing/test_database.h"
 
 namespace strata::data {
 namespace {
@@ -67,7 +67,7 @@ class DatasetsTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "files");
     std::string skip;
-    db_ = testing::OpenTestDatabase(store::Backend::kSqlite, &sqlite_path_, &skip);
+    db_ = store::testing::OpenTestDatabase(store::Backend::kSqlite, &sqlite_path_, &skip);
     ASSERT_NE(db_, nullptr);
     auto blobs = blob::ArtifactStore::Open((dir_ / "artifacts").string());
     ASSERT_TRUE(blobs.ok()) << blobs.status();
@@ -82,7 +82,7 @@ class DatasetsTest : public ::testing::Test {
     datasets_.reset();
     blobs_.reset();
     db_.reset();
-    testing::RemoveSqliteFiles(sqlite_path_);
+    store::testing::RemoveSqliteFiles(sqlite_path_);
     fs::remove_all(dir_);
   }
 
@@ -210,6 +210,15 @@ TEST_F(DatasetsTest, VersionsIncrementWhenContentChanges) {
   ASSERT_EQ(summaries->size(), 1u);
   EXPECT_EQ((*summaries)[0].latest.version, 3);
   EXPECT_EQ((*summaries)[0].version_count, 3);
+
+  // Every version is a lineage artifact; re-adding identical bytes adds none.
+  Add("d", path);
+  auto artifacts = datasets_->lineage().ListArtifacts("Dataset");
+  ASSERT_TRUE(artifacts.ok()) << artifacts.status();
+  ASSERT_EQ(artifacts->size(), 3u);
+  EXPECT_EQ((*artifacts)[0].name, "d@3");
+  EXPECT_EQ((*artifacts)[0].uri, "dataset:d@3");
+  EXPECT_EQ(json::parse((*artifacts)[0].properties_json)["sha256"], third.version.sha256);
 }
 
 TEST_F(DatasetsTest, MaterializeWritesTheExactBytes) {
@@ -466,6 +475,14 @@ TEST_F(DatasetsTest, LogsAnMlflowDatasetInput) {
   ASSERT_EQ(di.tags.size(), 1u);
   EXPECT_EQ(di.tags[0].key, "mlflow.data.context");
   EXPECT_EQ(di.tags[0].value, "training");
+
+  // The run is a lineage context holding the dataset version.
+  auto run_context = datasets_->lineage().FindContext("MlflowRun", run->info.run_id);
+  ASSERT_TRUE(run_context.ok() && run_context->has_value());
+  auto used = datasets_->lineage().ArtifactsOfContext((*run_context)->id);
+  ASSERT_TRUE(used.ok());
+  ASSERT_EQ(used->size(), 1u);
+  EXPECT_EQ((*used)[0].name, "iris@1");
 
   auto unknown = datasets_->LogRunInput(Ref("iris@1"), "nope", "", **tracking);
   EXPECT_TRUE(absl::IsNotFound(unknown.status()));

@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libpq-fe.h"
 #include "strata/base/clock.h"
 #include "strata/base/strings.h"
+#include "strata/store/testing/test_database.h"
 
 namespace strata::registry {
 namespace {
@@ -24,103 +24,23 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Runs one statement on an admin connection (CREATE/DROP DATABASE cannot run inside the
-// transactions store::Database opens).
-bool PgAdmin(const std::string& url, const std::string& sql, std::string* error) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  bool ok = PQstatus(conn) == CONNECTION_OK;
-  if (ok) {
-    PGresult* res = PQexec(conn, sql.c_str());
-    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok && error) *error = PQresultErrorMessage(res);
-    PQclear(res);
-  } else if (error) {
-    *error = PQerrorMessage(conn);
-  }
-  PQfinish(conn);
-  return ok;
-}
-
-// One fresh PostgreSQL database per test binary.
-class PgDatabase {
- public:
-  static PgDatabase& Get() {
-    static PgDatabase* db = new PgDatabase();
-    return *db;
-  }
-  // Empty when STRATA_TEST_POSTGRES_URL is unset; `error` is set when creation failed.
-  const std::string& url() const { return url_; }
-  const std::string& error() const { return error_; }
-  void Drop() {
-    if (url_.empty()) return;
-    PgAdmin(admin_url_, absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"), nullptr);
-    url_.clear();
-  }
-
- private:
-  PgDatabase() {
-    const char* admin = std::getenv("STRATA_TEST_POSTGRES_URL");
-    if (admin == nullptr || *admin == '\0') return;
-    admin_url_ = admin;
-    name_ = absl::StrCat("strata_registry_test_", getpid(), "_", NowMillis() % 1000000);
-    if (!PgAdmin(admin_url_, absl::StrCat("CREATE DATABASE ", name_), &error_)) return;
-    size_t slash = admin_url_.rfind('/');
-    size_t query = admin_url_.find('?', slash);
-    url_ = absl::StrCat(admin_url_.substr(0, slash + 1), name_,
-                        query == std::string::npos ? "" : admin_url_.substr(query));
-  }
-  std::string admin_url_;
-  std::string name_;
-  std::string url_;
-  std::string error_;
-};
-
-class DropPgDatabase : public ::testing::Environment {
- public:
-  void TearDown() override { PgDatabase::Get().Drop(); }
-};
-const auto* const kDropPg = ::testing::AddGlobalTestEnvironment(new DropPgDatabase);
+const auto* const kDropPg =
+    ::testing::AddGlobalTestEnvironment(new store::testing::DropPgDatabase);
 
 class ModelRegistryTest : public ::testing::TestWithParam<store::Backend> {
  protected:
   void SetUp() override {
-    std::string uri;
-    if (GetParam() == store::Backend::kSqlite) {
-      // Parameterized test names contain '/'.
-      std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      std::replace(test.begin(), test.end(), '/', '_');
-      path_ = std::filesystem::path(::testing::TempDir()) /
-              absl::StrCat("registry_test_", getpid(), "_", test, ".db");
-      std::filesystem::remove(path_);
-      uri = absl::StrCat("sqlite://", path_.string());
-    } else {
-      PgDatabase& pg = PgDatabase::Get();
-      if (pg.url().empty()) {
-        const char* ci = std::getenv("CI");
-        if (ci != nullptr && std::string(ci) == "true") {
-          FAIL() << "PostgreSQL unavailable in CI: " << pg.error();
-        }
-        GTEST_SKIP() << "STRATA_TEST_POSTGRES_URL not set (or unusable: " << pg.error()
-                     << "); run eval \"$(bash scripts/test-services.sh start)\"";
-      }
-      uri = pg.url();
-    }
-    auto db = store::Database::Open(uri);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    std::string skip;
+    db_ = store::testing::OpenTestDatabase(GetParam(), &sqlite_path_, &skip);
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_NE(db_, nullptr);
     auto reg = ModelRegistry::Open(db_.get());
     ASSERT_TRUE(reg.ok()) << reg.status();
     reg_ = std::move(*reg);
     if (GetParam() == store::Backend::kPostgres) {
-      ASSERT_TRUE(db_->Transaction([](store::Connection& c) -> absl::Status {
-                       for (const char* t :
-                            {"registered_models", "registered_model_tags", "model_versions",
-                             "model_version_tags", "registered_model_aliases", "registry_audit"}) {
-                         absl::Status s = c.Execute(absl::StrCat("DELETE FROM ", t)).status();
-                         if (!s.ok()) return s;
-                       }
-                       return absl::OkStatus();
-                     })
+      ASSERT_TRUE(store::testing::ClearTables(
+                      *db_, {"registered_models", "registered_model_tags", "model_versions",
+                             "model_version_tags", "registered_model_aliases", "registry_audit"})
                       .ok());
     }
   }
@@ -128,11 +48,7 @@ class ModelRegistryTest : public ::testing::TestWithParam<store::Backend> {
   void TearDown() override {
     reg_.reset();
     db_.reset();
-    if (!path_.empty()) {
-      for (const char* suffix : {"", "-wal", "-shm"}) {
-        std::filesystem::remove(path_.string() + suffix);
-      }
-    }
+    store::testing::RemoveSqliteFiles(sqlite_path_);
   }
 
   ModelVersion NewVersion(const std::string& name, const std::string& run_id = "run1",
@@ -152,7 +68,7 @@ class ModelRegistryTest : public ::testing::TestWithParam<store::Backend> {
     return page.ok() ? page->events : std::vector<AuditEvent>{};
   }
 
-  std::filesystem::path path_;
+  std::string sqlite_path_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<ModelRegistry> reg_;
 };

@@ -1,13 +1,14 @@
-// Test databases for data/ store tests: a fresh SQLite file per test, and one PostgreSQL
-// database per test binary (created from STRATA_TEST_POSTGRES_URL, dropped at exit) whose
-// dataset tables are emptied before each test.
-#ifndef STRATA_DATA_TESTING_TEST_DATABASE_H_
-#define STRATA_DATA_TESTING_TEST_DATABASE_H_
+// Test databases for the store tests of every module: a fresh SQLite file per test, and one
+// PostgreSQL database per test binary (created from STRATA_TEST_POSTGRES_URL, dropped at exit
+// by DropPgDatabase) whose tables the tests empty with ClearTables before each test.
+#ifndef STRATA_STORE_TESTING_TEST_DATABASE_H_
+#define STRATA_STORE_TESTING_TEST_DATABASE_H_
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -17,7 +18,7 @@
 #include "strata/base/clock.h"
 #include "strata/store/database.h"
 
-namespace strata::data::testing {
+namespace strata::store::testing {
 
 // Runs one statement outside a transaction (CREATE/DROP DATABASE).
 inline bool PgAdmin(const std::string& url, const std::string& sql, std::string* error) {
@@ -57,7 +58,7 @@ class PgDatabase {
       return;
     }
     admin_url_ = admin;
-    name_ = absl::StrCat("strata_data_test_", getpid(), "_", NowMillis() % 1000000);
+    name_ = absl::StrCat("strata_test_", getpid(), "_", NowMillis() % 1000000);
     if (!PgAdmin(admin_url_, absl::StrCat("CREATE DATABASE ", name_), &error_)) return;
     const size_t scheme = admin_url_.find("://");
     const size_t slash = admin_url_.find('/', scheme == std::string::npos ? 0 : scheme + 3);
@@ -82,7 +83,7 @@ inline std::unique_ptr<store::Database> OpenTestDatabase(store::Backend backend,
   std::string uri;
   if (backend == store::Backend::kSqlite) {
     static int counter = 0;
-    *sqlite_path = absl::StrCat(::testing::TempDir(), "/data_test_", getpid(), "_", counter++,
+    *sqlite_path = absl::StrCat(::testing::TempDir(), "/store_test_", getpid(), "_", counter++,
                                 ".db");
     std::filesystem::remove(*sqlite_path);
     uri = absl::StrCat("sqlite://", *sqlite_path);
@@ -108,10 +109,11 @@ inline std::unique_ptr<store::Database> OpenTestDatabase(store::Backend backend,
   return std::move(*db);
 }
 
-// Empties the dataset tables (PostgreSQL databases are shared by the tests of one binary).
-inline absl::Status ClearDatasetTables(store::Database& db) {
-  return db.Transaction([](store::Connection& c) -> absl::Status {
-    for (const char* t : {"dataset_version_tags", "dataset_versions", "dataset_names"}) {
+// Empties `tables`, in order (children before parents): the PostgreSQL database is shared by
+// the tests of one binary.
+inline absl::Status ClearTables(store::Database& db, std::initializer_list<const char*> tables) {
+  return db.Transaction([&](store::Connection& c) -> absl::Status {
+    for (const char* t : tables) {
       absl::Status s = c.Execute(absl::StrCat("DELETE FROM ", t)).status();
       if (!s.ok()) return s;
     }
@@ -129,6 +131,6 @@ class DropPgDatabase : public ::testing::Environment {
   void TearDown() override { PgDatabase::Get().Drop(); }
 };
 
-}  // namespace strata::data::testing
+}  // namespace strata::store::testing
 
-#endif  // STRATA_DATA_TESTING_TEST_DATABASE_H_
+#endif  // STRATA_STORE_TESTING_TEST_DATABASE_H_
