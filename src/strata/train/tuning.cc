@@ -134,6 +134,11 @@ class Tracker {
 
   absl::Status StartParent() {
     if (store_ == nullptr) return absl::OkStatus();
+    if (!options_.parent_run_id.empty()) {
+      parent_ = options_.parent_run_id;
+      owns_parent_ = false;
+      return absl::OkStatus();
+    }
     tracking::CreateRunRequest request;
     request.experiment_id = options_.experiment_id;
     request.run_name = options_.parent_run_name;
@@ -202,6 +207,7 @@ class Tracker {
            {"strata.best_metric_value", FormatValue(result.best_value, false)}}));
       RETURN_IF_ERROR(store_->SetTag(best.run_id, {"strata.best_trial", "true"}));
     }
+    if (!owns_parent_) return absl::OkStatus();
     tracking::UpdateRunRequest update;
     update.run_id = parent_;
     update.status = ok ? "FINISHED" : "FAILED";
@@ -215,6 +221,7 @@ class Tracker {
   tracking::TrackingStore* store_;
   const TuningOptions& options_;
   std::string parent_;
+  bool owns_parent_ = true;
 };
 
 }  // namespace

@@ -91,6 +91,9 @@ struct TuningOptions {
   double max_budget = 1;
   double reduction = 3;   // halving's eta (>= 2)
   std::string parent_run_name = "search";
+  // Non-empty: use this existing run as the parent instead of creating one (the caller owns
+  // its lifecycle; RunSearch only tags it).
+  std::string parent_run_id;
   std::string experiment_id = std::string(tracking::kDefaultExperimentId);
   std::vector<tracking::Tag> parent_tags;
 };
