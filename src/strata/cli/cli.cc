@@ -12,6 +12,7 @@
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
 #include "strata/cli/internal/tracking_commands.h"
+#include "strata/cli/internal/train_command.h"
 
 namespace strata::cli {
 namespace {
@@ -78,6 +79,7 @@ int Main(int argc, char** argv) {
 
   TrackingCommands tracking_commands(app);
   DataCommands data_commands(app);
+  TrainCommand train_command(app);
 
   try {
     app.parse(argc, argv);
@@ -91,6 +93,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (server->parsed()) return RunServer(server_config);
+  if (const int train_exit = train_command.Run(); train_exit >= 0) return train_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
   return tracking_commands.Run();
