@@ -14,6 +14,7 @@
 #include "strata/cli/internal/model_package_commands.h"
 #include "strata/cli/internal/serve_command.h"
 #include "strata/cli/internal/tracking_commands.h"
+#include "strata/cli/internal/train_command.h"
 
 namespace strata::cli {
 namespace {
@@ -82,6 +83,7 @@ int Main(int argc, char** argv) {
   DataCommands data_commands(app);
   ModelPackageCommands model_package_commands(tracking_commands.models_app());
   ServeCommand serve_command(app);
+  TrainCommand train_command(app);
 
   try {
     app.parse(argc, argv);
@@ -97,6 +99,7 @@ int Main(int argc, char** argv) {
   if (server->parsed()) return RunServer(server_config);
   const int serve_exit = serve_command.Run();
   if (serve_exit >= 0) return serve_exit;
+  if (const int train_exit = train_command.Run(); train_exit >= 0) return train_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
   const int model_package_exit = model_package_commands.Run();
