@@ -445,72 +445,43 @@ ColumnError ParseColumn(const Batch& batch, size_t c, const char* base, const Nu
       col.failed = true;
     }
   };
+  // Fixed-width values: a null stores 0, a value what `parse` makes of its text.
+  auto parse_fixed = [&](auto* values, auto parse) {
+    ForEachField(batch, c, base, nulls, scratch,
+                 [&](int64_t r) {
+                   values[r] = 0;
+                   mark_null(r);
+                 },
+                 [&](std::string_view text, int64_t r) {
+                   col.any_value = true;
+                   if (parse(text, &values[r])) return true;
+                   not_type(r, text);
+                   return false;
+                 });
+  };
   switch (plan.type) {
-    case DataType::kInt64: {
-      int64_t* ints = t.ints + row0;
-      ForEachField(batch, c, base, nulls, scratch,
-                   [&](int64_t r) {
-                     ints[r] = 0;
-                     mark_null(r);
-                   },
-                   [&](std::string_view text, int64_t r) {
-                     col.any_value = true;
-                     if (FastParseInt64(text, &ints[r])) return true;
-                     not_type(r, text);
-                     return false;
-                   });
+    case DataType::kInt64:
+      parse_fixed(t.ints + row0,
+                  [](std::string_view s, int64_t* v) { return FastParseInt64(s, v); });
       break;
-    }
     case DataType::kTimestamp: {
-      int64_t* ints = t.ints + row0;
       TimestampColumnParser parser;
-      ForEachField(batch, c, base, nulls, scratch,
-                   [&](int64_t r) {
-                     ints[r] = 0;
-                     mark_null(r);
-                   },
-                   [&](std::string_view text, int64_t r) {
-                     col.any_value = true;
-                     if (parser.Parse(text, &ints[r])) return true;
-                     not_type(r, text);
-                     return false;
-                   });
+      parse_fixed(t.ints + row0,
+                  [&](std::string_view s, int64_t* v) { return parser.Parse(s, v); });
       break;
     }
-    case DataType::kFloat64: {
-      double* doubles = t.doubles + row0;
-      ForEachField(batch, c, base, nulls, scratch,
-                   [&](int64_t r) {
-                     doubles[r] = 0;
-                     mark_null(r);
-                   },
-                   [&](std::string_view text, int64_t r) {
-                     col.any_value = true;
-                     if (FastParseFloat64(text, &doubles[r])) return true;
-                     not_type(r, text);
-                     return false;
-                   });
+    case DataType::kFloat64:
+      parse_fixed(t.doubles + row0,
+                  [](std::string_view s, double* v) { return FastParseFloat64(s, v); });
       break;
-    }
-    case DataType::kBool: {
-      uint8_t* bools = t.bools + row0;
-      ForEachField(batch, c, base, nulls, scratch,
-                   [&](int64_t r) {
-                     bools[r] = 0;
-                     mark_null(r);
-                   },
-                   [&](std::string_view text, int64_t r) {
-                     col.any_value = true;
-                     bool v = false;
-                     if (FastParseBool(text, &v)) {
-                       bools[r] = v ? 1 : 0;
-                       return true;
-                     }
-                     not_type(r, text);
-                     return false;
-                   });
+    case DataType::kBool:
+      parse_fixed(t.bools + row0, [](std::string_view s, uint8_t* v) {
+        bool b = false;
+        if (!FastParseBool(s, &b)) return false;
+        *v = b ? 1 : 0;
+        return true;
+      });
       break;
-    }
     case DataType::kString:
     case DataType::kCategory: {
       int64_t* ends = t.offsets + row0 + 1;
@@ -561,8 +532,8 @@ ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
     out.error = std::move(what);
   };
   Batch batch;
-  batch.capacity = std::clamp<int64_t>(kBatchFields / static_cast<int64_t>(std::max<size_t>(columns, 1)),
-                                       1, kMaxBatchRows);
+  batch.capacity = std::clamp<int64_t>(
+      kBatchFields / static_cast<int64_t>(std::max<size_t>(columns, 1)), 1, kMaxBatchRows);
   const auto fields = static_cast<size_t>(batch.capacity) * columns;
   batch.begin.resize(fields);
   batch.end.resize(fields);
