@@ -181,12 +181,42 @@ def errors(tmp):
     assert r.returncode == 2 and "give OUTPUT" in r.stderr, r
 
 
+def one_column_nulls_and_formats(tmp):
+    """A one-column output keeps its null rows (the old stop-gap writer wrote them as empty
+    lines, which readers skip), and the output format follows the extension."""
+    csv = os.path.join(tmp, "one.csv")
+    with open(csv, "w") as f:
+        f.write("x\n1\nNA\n3\n")
+    spec = os.path.join(tmp, "one.json")
+    with open(spec, "w") as f:
+        json.dump({"steps": [{"kind": "standard_scaler", "columns": ["x"]}]}, f)
+    pipeline = os.path.join(tmp, "one_p.json")
+    out = os.path.join(tmp, "one_out.csv")
+    r = run("fit-transform", "--spec", spec, csv, "--pipeline", pipeline, "--out", out)
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out)
+    assert len(got) == 3 and got["x"].isna().tolist() == [False, True, False], open(out).read()
+    np.testing.assert_allclose(got["x"][[0, 2]], [-1.0, 1.0], rtol=1e-12)
+    jsonl = os.path.join(tmp, "one_out.jsonl")
+    r = run("transform", "--pipeline", pipeline, csv, jsonl)
+    assert r.returncode == 0, r.stderr
+    with open(jsonl) as f:
+        rows = [json.loads(line) for line in f]
+    assert [row["x"] is None for row in rows] == [False, True, False], rows
+    other = os.path.join(tmp, "one_out.data")  # any other name is CSV, as before
+    r = run("transform", "--pipeline", pipeline, csv, other)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(other)) == 3
+
+
 def main():
     checks = Checks()
     tmp = tempfile.mkdtemp(prefix="strata-transforms-")
     checks.run("fit-transform + transform match scikit-learn", matches_sklearn, tmp)
     checks.run("YAML spec, target encoding, --bench-row", yaml_spec_and_target, tmp)
     checks.run("errors name the step, field, column and row", errors, tmp)
+    checks.run("one-column nulls survive; output format by extension", one_column_nulls_and_formats,
+               tmp)
     checks.finish()
 
 

@@ -250,12 +250,13 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
   for (int64_t k = 0; k < chunk_count; ++k) row_base[k + 1] += row_base[k];
   const int64_t rows = row_base[chunk_count];
 
+  // Allocated (and zero-filled, which faults the pages in) on the parser threads.
   std::vector<table::ColumnBuffers> storage(columns);
   std::vector<internal::ColumnTarget> targets(columns);
-  for (size_t c = 0; c < columns; ++c) {
+  ParallelFor(static_cast<int64_t>(columns), threads, [&](int64_t c) {
     storage[c] = AllocateColumn(plan[c].type, rows);
     targets[c] = TargetOf(storage[c]);
-  }
+  });
   std::vector<ParsedChunk> chunks(static_cast<size_t>(chunk_count));
   ParallelFor(chunk_count, threads, [&](int64_t k) {
     chunks[k] = internal::ParseChunk(data, cuts[k], cuts[k + 1], dialect, plan, names, targets,
@@ -314,12 +315,16 @@ absl::StatusOr<table::Table> ReadCsvImpl(std::string_view data, const CsvOptions
   }
 
   std::vector<table::Field> fields;
+  std::vector<absl::StatusOr<Column>> assembled(columns);
+  ParallelFor(static_cast<int64_t>(columns), threads, [&](int64_t c) {
+    assembled[c] = Assemble(std::move(storage[c]), chunks, row_base, static_cast<size_t>(c),
+                            plan[c].type);
+  });
   std::vector<Column> out;
   for (size_t c = 0; c < columns; ++c) {
-    ASSIGN_OR_RETURN(Column column,
-                     Assemble(std::move(storage[c]), chunks, row_base, c, plan[c].type));
+    if (!assembled[c].ok()) return assembled[c].status();
     fields.push_back(table::Field{names[c], plan[c].type});
-    out.push_back(std::move(column));
+    out.push_back(*std::move(assembled[c]));
   }
   return table::Table::Make(table::Schema(std::move(fields)), std::move(out));
 }

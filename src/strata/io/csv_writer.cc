@@ -5,11 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/internal/file_output.h"
+#include "strata/io/parse_value.h"
 
 namespace strata::io {
 namespace {
-
-using table::DataType;
 
 bool NeedsQuotes(std::string_view s, char delimiter) {
   if (s.empty()) return true;
@@ -36,29 +35,16 @@ void AppendField(std::string_view s, char delimiter, std::string& out) {
   out.push_back('"');
 }
 
-void AppendCell(const table::Column& c, int64_t r, const CsvWriteOptions& o,
-                std::string_view null_text, std::string& out) {
+// Strings are quoted as needed; every other value is io::AppendCell's text (parse_value.h),
+// the one formatting that the CSV reader and the cleaning rules read back.
+void AppendCsvCell(const table::Column& c, int64_t r, const CsvWriteOptions& o,
+                   std::string_view null_text, std::string& out) {
   if (c.IsNull(r)) {
     out += null_text;
-    return;
-  }
-  switch (c.type()) {
-    case DataType::kBool:
-      out += c.Bools()[r] != 0 ? "true" : "false";
-      break;
-    case DataType::kInt64:
-      absl::StrAppend(&out, c.Int64s()[r]);
-      break;
-    case DataType::kFloat64:
-      internal::AppendDouble(c.Float64s()[r], out);
-      break;
-    case DataType::kTimestamp:
-      out += FormatTimestampMicros(c.Int64s()[r]);
-      break;
-    case DataType::kString:
-    case DataType::kCategory:
-      AppendField(c.StringAt(r), o.delimiter, out);
-      break;
+  } else if (c.IsStringLike()) {
+    AppendField(c.StringAt(r), o.delimiter, out);
+  } else {
+    AppendCell(c, r, out);
   }
 }
 
@@ -88,7 +74,7 @@ absl::Status WriteCsvTo(const table::Table& t, const CsvWriteOptions& o,
         for (int64_t r = begin; r < end; ++r) {
           for (int c = 0; c < t.num_columns(); ++c) {
             if (c > 0) out.push_back(o.delimiter);
-            AppendCell(t.column(c), r, o, null_text, out);
+            AppendCsvCell(t.column(c), r, o, null_text, out);
           }
           out.push_back('\n');
         }

@@ -6,16 +6,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <system_error>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "strata/base/parallel.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/io/internal/codec.h"
@@ -78,32 +77,6 @@ absl::StatusOr<FileMetaData> ReadFooter(std::string_view file) {
     }
   }
   return md;
-}
-
-// Runs task(i) for i in [0, n) on up to `threads` threads.
-template <typename F>
-void ParallelFor(int64_t n, int threads, F task) {
-  int workers = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  workers = static_cast<int>(std::min<int64_t>(std::max(workers, 1), n));
-  if (workers <= 1) {
-    for (int64_t i = 0; i < n; ++i) task(i);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) task(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(workers));
-  for (int w = 1; w < workers; ++w) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the ones running (and this one) do the rest
-    }
-  }
-  work();
-  for (std::thread& t : pool) t.join();
 }
 
 void AppendValidity(const ColumnBuffers& part, int64_t offset, std::vector<uint64_t>* validity) {

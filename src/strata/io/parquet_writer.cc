@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "strata/base/parallel.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
@@ -164,23 +164,10 @@ absl::StatusOr<std::vector<EncodedColumnChunk>> EncodeRowGroup(
   const int columns = t.num_columns();
   std::vector<absl::StatusOr<EncodedColumnChunk>> results(
       static_cast<size_t>(columns), absl::InternalError("column not encoded"));
-  std::atomic<int> next{0};
-  auto work = [&] {
-    for (int c = next++; c < columns; c = next++) {
-      const table::Column slice = t.column(c).Slice(first_row, rows);
-      results[static_cast<size_t>(c)] = parquet::EncodeColumnChunk(slice, options);
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (int i = 1; i < std::min(threads, columns); ++i) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the ones running (and this one) share the work
-    }
-  }
-  work();
-  for (std::thread& h : helpers) h.join();
+  ParallelFor(columns, threads, [&](int64_t c) {
+    const table::Column slice = t.column(static_cast<int>(c)).Slice(first_row, rows);
+    results[static_cast<size_t>(c)] = parquet::EncodeColumnChunk(slice, options);
+  });
   std::vector<EncodedColumnChunk> chunks;
   chunks.reserve(results.size());
   for (int c = 0; c < columns; ++c) {
@@ -300,9 +287,7 @@ std::string SerializeFooter(const table::Table& t, const std::vector<RowGroupRec
 
 absl::Status WriteTo(const table::Table& t, const ParquetWriteOptions& options, Sink* sink) {
   ASSIGN_OR_RETURN(const parquet::ColumnChunkOptions chunk_options, ChunkOptionsFrom(options));
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = ResolveThreads(options.threads);
   RETURN_IF_ERROR(sink->Append(std::string_view(parquet::kMagic, 4)));
   std::vector<RowGroupRecord> row_groups;
   if (t.num_columns() > 0) {

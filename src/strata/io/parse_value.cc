@@ -7,6 +7,7 @@
 #include "strata/base/strings.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/internal/csv_values.h"
+#include "strata/io/internal/file_output.h"
 
 namespace strata::io {
 
@@ -16,6 +17,7 @@ bool ParseFloat64(std::string_view s, double* v) { return internal::ParseFloat64
 bool ParseBool(std::string_view s, bool* v) { return internal::ParseBool(s, v); }
 size_t InvalidUtf8At(std::string_view s) { return internal::InvalidUtf8At(s); }
 
+// The one value formatter: the CSV writer formats every non-string cell through it too.
 void AppendCell(const table::Column& column, int64_t row, std::string& out) {
   if (column.IsNull(row)) return;
   char buf[64];
@@ -28,11 +30,9 @@ void AppendCell(const table::Column& column, int64_t row, std::string& out) {
       out.append(buf, end);
       return;
     }
-    case table::DataType::kFloat64: {
-      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), column.Float64s()[row]);
-      out.append(buf, end);
+    case table::DataType::kFloat64:
+      internal::AppendDouble(column.Float64s()[row], out);
       return;
-    }
     case table::DataType::kTimestamp:
       out += FormatTimestampMicros(column.Int64s()[row]);
       return;

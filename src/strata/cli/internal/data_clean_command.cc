@@ -1,4 +1,6 @@
 // `strata data clean --spec clean.yaml IN OUT [--quarantine bad.csv] [--report report.json]`
+#include <unistd.h>
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -16,13 +18,52 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "strata/base/clock.h"
-#include "strata/cli/internal/csv_out.h"
+#include "strata/base/strings.h"
 #include "strata/cli/internal/data_subcommand.h"
 #include "strata/data/clean.h"
+#include "strata/io/csv_writer.h"
 #include "strata/io/read_table.h"
 
 namespace strata::cli {
 namespace {
+
+// The outputs are staged beside their final paths and renamed into place together.
+std::string StagingPath(const std::string& path) { return absl::StrCat(path, ".tmp-", getpid()); }
+
+absl::Status StageCsv(const std::string& path, const table::Table& t, char delimiter) {
+  io::CsvWriteOptions options;
+  options.delimiter = delimiter;
+  const std::string staging = StagingPath(path);
+  absl::Status s = io::WriteCsvFile(staging, t, options);
+  if (s.ok()) return s;
+  // Name the path the user gave, not the staging file.
+  std::string_view message = AsStd(s.message());
+  if (message.substr(0, staging.size()) == staging) message.remove_prefix(staging.size());
+  return absl::Status(s.code(), absl::StrCat(path, AsAbsl(message)));
+}
+
+absl::Status StageText(const std::string& path, const std::string& text) {
+  const std::string staging = StagingPath(path);
+  std::ofstream out(staging, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    const int err = errno;
+    std::remove(staging.c_str());
+    return absl::UnavailableError(absl::StrCat(path, ": write failed: ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CommitStaged(const std::string& path) {
+  const std::string staging = StagingPath(path);
+  if (std::rename(staging.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(staging.c_str());
+    return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
 
 // The columns a step reads; empty lists that mean "every column" yield `all`.
 std::vector<std::string> ColumnsOf(const data::CleanRule& rule,
@@ -134,26 +175,28 @@ class DataCleanCommand : public DataSubcommand {
     // Everything is written to temporary files first and moved into place only when all
     // writes succeeded, so a failure never leaves a partial OUT.
     std::vector<std::string> written;
-    auto stage = [&](const std::string& path, const std::string& text) {
-      absl::Status s = WriteTempFile(path, text);
+    auto staged = [&](const std::string& path, absl::Status s) {
       if (s.ok()) written.push_back(path);
       return s;
     };
     const bool write_quarantine = !quarantine_defaulted_ || result->quarantine.num_rows() > 0;
-    absl::Status s = stage(out_path_, CsvText(result->cleaned, out_delimiter));
-    if (s.ok() && write_quarantine)
-      s = stage(quarantine_path_, CsvText(result->quarantine, quarantine_delimiter));
+    absl::Status s = staged(out_path_, StageCsv(out_path_, result->cleaned, out_delimiter));
+    if (s.ok() && write_quarantine) {
+      s = staged(quarantine_path_,
+                 StageCsv(quarantine_path_, result->quarantine, quarantine_delimiter));
+    }
     if (s.ok() && !report_path_.empty()) {
-      s = stage(report_path_,
-                data::CleanReportToJson(result->report)
-                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                    "\n");
+      s = staged(report_path_,
+                 StageText(report_path_,
+                           data::CleanReportToJson(result->report)
+                                   .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                               "\n"));
     }
     for (const std::string& path : written) {
       if (s.ok()) {
-        s = CommitFile(path);
+        s = CommitStaged(path);
       } else {
-        DiscardFile(path);
+        std::remove(StagingPath(path).c_str());
       }
     }
     if (!s.ok()) return Fail(std::string(s.message()));

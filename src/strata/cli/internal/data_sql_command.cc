@@ -16,10 +16,11 @@
 #include "strata/base/clock.h"
 #include "strata/base/strings.h"
 #include "strata/cli/internal/data_subcommand.h"
-#include "strata/cli/internal/result_writer.h"
 #include "strata/cli/internal/table_printer.h"
 #include "strata/data/sql.h"
+#include "strata/io/json_lines.h"
 #include "strata/io/read_table.h"
+#include "strata/io/write_table.h"
 
 namespace strata::cli {
 namespace {
@@ -105,18 +106,15 @@ class DataSqlCommand : public DataSubcommand {
 
     const int64_t rows = result->num_rows();
     if (!out_.empty()) {
-      if (absl::Status s = WriteResultFile(*result, out_); !s.ok()) return Fail(s);
+      if (absl::Status s = io::WriteTable(out_, *result); !s.ok()) return Fail(s);
     }
     if (json_) {
-      std::string chunk;
-      for (int64_t r = 0; r < rows; ++r) {
-        absl::StrAppend(&chunk, FormatJsonLine(*result, r), "\n");
-        if (chunk.size() > (1 << 20)) {
-          std::fwrite(chunk.data(), 1, chunk.size(), stdout);
-          chunk.clear();
-        }
+      absl::StatusOr<std::string> lines = io::WriteJsonLines(*result);
+      if (!lines.ok()) return Fail(lines.status());
+      if (std::fwrite(lines->data(), 1, lines->size(), stdout) != lines->size() ||
+          std::fflush(stdout) != 0) {
+        return Fail(absl::UnavailableError("writing the JSON lines to stdout failed"));
       }
-      std::fwrite(chunk.data(), 1, chunk.size(), stdout);
       return 0;
     }
     if (!out_.empty()) {

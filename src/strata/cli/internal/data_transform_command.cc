@@ -15,9 +15,10 @@
 #include "strata/base/clock.h"
 #include "strata/base/strings.h"
 #include "strata/cli/internal/data_subcommand.h"
-#include "strata/cli/internal/transform_csv_out.h"
 #include "strata/data/transforms.h"
+#include "strata/io/csv_writer.h"
 #include "strata/io/read_table.h"
+#include "strata/io/write_table.h"
 #include "strata/table/table.h"
 
 namespace strata::cli {
@@ -40,6 +41,15 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }
 
 double Seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
+
+// The transformed table: by the extension as io::WriteTable does (.csv, .tsv, .jsonl,
+// .parquet, ...), and CSV for any other name, as the output has always been.
+absl::Status WriteTransformOutput(const table::Table& t, const std::string& path) {
+  for (const char* ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".pq"}) {
+    if (absl::EndsWithIgnoreCase(AsAbsl(path), ext)) return io::WriteTable(path, t);
+  }
+  return io::WriteCsvFile(path, t);
+}
 
 int Fail(const char* verb, const absl::Status& s) {
   std::fprintf(stderr, "strata data %s: %s\n", verb, std::string(s.message()).c_str());
@@ -122,7 +132,7 @@ class DataFitTransformCommand : public DataSubcommand {
       transform_us = MonotonicMicros() - t0;
       if (!out.ok()) return Fail("fit-transform", out.status());
       if (!out_path_.empty()) {
-        if (absl::Status s = WriteTransformCsv(*out, out_path_); !s.ok()) return Fail("fit-transform", s);
+        if (absl::Status s = WriteTransformOutput(*out, out_path_); !s.ok()) return Fail("fit-transform", s);
       }
     }
     if (absl::Status s = WriteFile(pipeline_path_, p->ToJson() + "\n"); !s.ok()) {
@@ -161,7 +171,7 @@ class DataTransformCommand : public DataSubcommand {
     app_->add_option("--pipeline", pipeline_path_, "Fitted pipeline (JSON from fit-transform)")
         ->required();
     app_->add_option("input", input_, "Data to transform (.csv, .tsv)")->required();
-    app_->add_option("output", output_, "Where to write the result (CSV)");
+    app_->add_option("output", output_, "Where to write the result (CSV; .tsv, .jsonl, .parquet by extension)");
     app_->add_flag("--timing", timing_, "Print read, transform and write times");
     app_->add_option("--bench-row", bench_rows_,
                      "Also time TransformRow (the serving path) over the first N rows");
@@ -190,7 +200,7 @@ class DataTransformCommand : public DataSubcommand {
       transform_us = MonotonicMicros() - t0;
       if (!out.ok()) return Fail("transform", out.status());
       t0 = MonotonicMicros();
-      if (absl::Status s = WriteTransformCsv(*out, output_); !s.ok()) return Fail("transform", s);
+      if (absl::Status s = WriteTransformOutput(*out, output_); !s.ok()) return Fail("transform", s);
       write_us = MonotonicMicros() - t0;
       std::printf("transformed %" PRId64 " rows x %d columns into %d columns: %s\n", t->num_rows(),
                   t->num_columns(), out->num_columns(), output_.c_str());

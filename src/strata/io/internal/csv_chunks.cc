@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/strings.h"
 #include "strata/io/csv_reader.h"
+#include "strata/io/internal/csv_scan.h"
 #include "strata/io/internal/csv_values.h"
 
 namespace strata::io::internal {
@@ -97,7 +98,10 @@ class NullTokens {
   bool Matches(std::string_view text) const {
     if (text.size() >= by_length_.size()) return false;
     for (const std::string& t : by_length_[text.size()]) {
-      if (std::memcmp(text.data(), t.data(), t.size()) == 0) return true;
+      // Tokens are a few bytes: a plain loop beats a memcmp call.
+      size_t i = 0;
+      while (i < t.size() && t[i] == text[i]) ++i;
+      if (i == t.size()) return true;
     }
     return false;
   }
@@ -110,53 +114,6 @@ class NullTokens {
 void MarkNull(std::vector<uint64_t>& bits, int64_t r, int64_t rows) {
   if (bits.empty()) bits.assign(static_cast<size_t>((rows + 63) / 64), ~uint64_t{0});
   bits[static_cast<size_t>(r >> 6)] &= ~(uint64_t{1} << (r & 63));
-}
-
-// Stores one present value at `row`; false when it does not parse as the type. Strings that
-// are not valid UTF-8 set `utf8_error` to the byte offset within the field.
-bool StoreValue(DataType type, const ColumnTarget& t, int64_t row, std::string_view text,
-                std::string& bytes, size_t& utf8_error) {
-  switch (type) {
-    case DataType::kInt64:
-      return ParseInt64(text, &t.ints[row]);
-    case DataType::kTimestamp:
-      return ParseTimestampMicros(text, &t.ints[row]);
-    case DataType::kFloat64:
-      return ParseFloat64(text, &t.doubles[row]);
-    case DataType::kBool: {
-      bool v = false;
-      if (!ParseBool(text, &v)) return false;
-      t.bools[row] = v ? 1 : 0;
-      return true;
-    }
-    case DataType::kString:
-    case DataType::kCategory:
-      utf8_error = InvalidUtf8At(text);
-      if (utf8_error != std::string_view::npos) return false;
-      bytes.append(text);
-      t.offsets[row + 1] = static_cast<int64_t>(bytes.size());
-      return true;
-  }
-  return false;
-}
-
-void StoreNull(DataType type, const ColumnTarget& t, int64_t row, const std::string& bytes) {
-  switch (type) {
-    case DataType::kInt64:
-    case DataType::kTimestamp:
-      t.ints[row] = 0;
-      break;
-    case DataType::kFloat64:
-      t.doubles[row] = 0;
-      break;
-    case DataType::kBool:
-      t.bools[row] = 0;
-      break;
-    case DataType::kString:
-    case DataType::kCategory:
-      t.offsets[row + 1] = static_cast<int64_t>(bytes.size());
-      break;
-  }
 }
 
 // memchr hops: quotes are rare in most files, and memchr skips the rest many bytes at a time.
@@ -242,20 +199,12 @@ std::vector<size_t> CutChunks(std::string_view data, size_t begin, size_t target
 }
 
 int64_t CountRows(std::string_view data, size_t begin, size_t end) {
+  // No quotes and no CR, the usual case: rows are the non-empty lines, counted 64 bytes at a
+  // time.
+  if (const int64_t plain = CountPlainRows(data, begin, end); plain >= 0) return plain;
   const char* p = data.data() + begin;
   const char* stop = data.data() + end;
   int64_t rows = 0;
-  if (std::memchr(p, '"', static_cast<size_t>(stop - p)) == nullptr &&
-      std::memchr(p, '\r', static_cast<size_t>(stop - p)) == nullptr) {
-    // No quotes and no CR, the usual case: rows are the non-empty lines.
-    while (p < stop) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
-      const char* line_end = nl == nullptr ? stop : nl;
-      rows += line_end > p ? 1 : 0;
-      p = line_end + 1;
-    }
-    return rows;
-  }
   bool in_quotes = false;
   bool row_open = false;
   for (; p < stop; ++p) {
@@ -273,6 +222,296 @@ int64_t CountRows(std::string_view data, size_t begin, size_t end) {
   return rows + (row_open ? 1 : 0);
 }
 
+namespace {
+
+// Fields per batch: a batch's field index stays in the core's cache while its columns are
+// parsed one after another.
+constexpr int64_t kBatchFields = 16384;
+constexpr int64_t kMaxBatchRows = 1024;
+
+enum FieldKind : uint8_t {
+  kPlain = 0,    // unquoted: may be a null token
+  kQuoted = 1,   // "...": the bytes between the quotes
+  kEscaped = 2,  // "..." holding "" escapes
+  kAbsent = 3,   // not reached: the row ended in an error first
+};
+
+// A batch of rows cut into fields, column-major: field (c, r) is at c * capacity + r. Spans
+// are offsets into the data; a quoted field's span includes its quotes.
+struct Batch {
+  int64_t capacity = 0;
+  int64_t rows = 0;
+  std::vector<size_t> begin;
+  std::vector<size_t> end;
+  std::vector<uint8_t> kind;
+  std::vector<int64_t> line;  // chunk-relative physical line each row starts on
+};
+
+struct RowError {
+  bool set = false;
+  int64_t line = 0;
+  std::string what;
+};
+
+// Cuts a chunk's rows into fields, a batch at a time. Special bytes are found with
+// SpecialScanner; a quoted field is walked with memchr from quote to quote.
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view data, size_t begin, size_t end, char delimiter, size_t columns)
+      : base_(data.data()),
+        pos_(begin),
+        end_(end),
+        delimiter_(delimiter),
+        columns_(columns),
+        scanner_(data.data(), end, delimiter) {}
+
+  bool done() const { return pos_ >= end_; }
+  int64_t line() const { return line_; }
+
+  // Fills `batch` with up to its capacity rows (at most `rows_left` more, the count the reader
+  // sized the columns for). On a malformed row returns false with `error` set; the fields of
+  // that row before the fault are in the batch as its last row, the rest kAbsent.
+  bool Fill(Batch& batch, int64_t rows_left, RowError& error) {
+    batch.rows = 0;
+    const auto cap = static_cast<size_t>(batch.capacity);
+    while (pos_ < end_ && batch.rows < batch.capacity) {
+      const char first = base_[pos_];
+      if (first == '\n') {  // blank line
+        ++pos_;
+        ++line_;
+        continue;
+      }
+      if (first == '\r') {
+        ++pos_;
+        continue;
+      }
+      if (batch.rows == rows_left) {
+        // CountRows and the parser disagree: only malformed input could cause it.
+        return Fail(error, line_, "malformed row structure (rows could not be delimited)");
+      }
+      const auto r = static_cast<size_t>(batch.rows);
+      const int64_t row_line = line_;
+      batch.line[r] = row_line;
+      size_t c = 0;
+      while (true) {
+        const size_t field_begin = pos_;
+        uint8_t kind = kPlain;
+        if (pos_ < end_ && base_[pos_] == '"') {
+          kind = kQuoted;
+          size_t p = pos_ + 1;
+          while (true) {
+            const char* q = static_cast<const char*>(std::memchr(base_ + p, '"', end_ - p));
+            if (q == nullptr) {
+              EndRowEarly(batch, r, c);
+              return Fail(error, line_,
+                          absl::StrCat("unterminated quoted field starting at byte ", pos_));
+            }
+            const auto at = static_cast<size_t>(q - base_);
+            line_ += std::count(base_ + p, q, '\n');
+            if (at + 1 < end_ && base_[at + 1] == '"') {
+              kind = kEscaped;
+              p = at + 2;
+              continue;
+            }
+            p = at + 1;
+            break;
+          }
+          pos_ = p;
+          if (pos_ < end_ && base_[pos_] != delimiter_ && base_[pos_] != '\n' &&
+              base_[pos_] != '\r') {
+            EndRowEarly(batch, r, c);
+            return Fail(error, line_,
+                        absl::StrCat("unexpected character after a closing quote at byte ", pos_));
+          }
+        } else {
+          pos_ = scanner_.Next(pos_);
+          if (pos_ < end_ && base_[pos_] == '"') {
+            EndRowEarly(batch, r, c);
+            return Fail(error, line_,
+                        absl::StrCat("quote inside an unquoted field at byte ", pos_));
+          }
+        }
+        if (c < columns_) {
+          const size_t at = c * cap + r;
+          batch.begin[at] = field_begin;
+          batch.end[at] = pos_;
+          batch.kind[at] = kind;
+        }
+        ++c;
+        if (pos_ < end_ && base_[pos_] == delimiter_) {
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      if (pos_ < end_ && base_[pos_] == '\r') ++pos_;
+      if (pos_ < end_ && base_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+      }
+      if (c != columns_) {
+        EndRowEarly(batch, r, c);
+        return Fail(error, row_line, absl::StrCat("expected ", columns_, " fields, found ", c));
+      }
+      ++batch.rows;
+    }
+    return true;
+  }
+
+ private:
+  // Keeps row r's first `reached` fields for the column pass (their errors come first).
+  void EndRowEarly(Batch& batch, size_t r, size_t reached) const {
+    const auto cap = static_cast<size_t>(batch.capacity);
+    for (size_t c = reached; c < columns_; ++c) batch.kind[c * cap + r] = kAbsent;
+    batch.rows = static_cast<int64_t>(r) + 1;
+  }
+  static bool Fail(RowError& error, int64_t line, std::string what) {
+    error.set = true;
+    error.line = line;
+    error.what = std::move(what);
+    return false;
+  }
+
+  const char* base_;
+  size_t pos_;
+  size_t end_;
+  char delimiter_;
+  size_t columns_;
+  SpecialScanner scanner_;
+  int64_t line_ = 0;
+};
+
+// The first error one column's pass found in a batch.
+struct ColumnError {
+  int64_t row = -1;  // batch row; -1: none
+  std::string what;
+};
+
+// Calls on_null(r) or on_value(text, r) for each field of column c in the batch, with quotes
+// removed and "" unescaped; stops at the first on_value that returns false and returns its
+// row, else -1.
+template <typename OnNull, typename OnValue>
+int64_t ForEachField(const Batch& batch, size_t c, const char* base, const NullTokens& nulls,
+                     std::string& scratch, OnNull on_null, OnValue on_value) {
+  const size_t at = c * static_cast<size_t>(batch.capacity);
+  const size_t* begins = batch.begin.data() + at;
+  const size_t* ends = batch.end.data() + at;
+  const uint8_t* kinds = batch.kind.data() + at;
+  for (int64_t r = 0; r < batch.rows; ++r) {
+    const uint8_t kind = kinds[r];
+    const char* text = base + begins[r];
+    size_t size = ends[r] - begins[r];
+    if (kind == kPlain) {
+      if (nulls.Matches(std::string_view(text, size))) {
+        on_null(r);
+        continue;
+      }
+    } else if (kind == kAbsent) {
+      continue;
+    } else {
+      ++text;
+      size -= 2;
+      if (kind == kEscaped) {
+        scratch.clear();
+        for (size_t i = 0; i < size; ++i) {
+          scratch.push_back(text[i]);
+          i += text[i] == '"' ? 1 : 0;  // the tokenizer saw quotes inside only in pairs
+        }
+        text = scratch.data();
+        size = scratch.size();
+      }
+    }
+    if (!on_value(std::string_view(text, size), r)) return r;
+  }
+  return -1;
+}
+
+// Parses column c of the batch into its target rows [row0, row0 + batch.rows); `local0` is the
+// chunk-local index of the batch's first row (for the validity bitmap).
+ColumnError ParseColumn(const Batch& batch, size_t c, const char* base, const NullTokens& nulls,
+                        const ColumnPlan& plan, const std::string& name, const ColumnTarget& t,
+                        int64_t row0, int64_t local0, int64_t row_count, ChunkColumn& col,
+                        std::string& scratch) {
+  ColumnError error;
+  auto mark_null = [&](int64_t r) { MarkNull(col.validity, local0 + r, row_count); };
+  // A value that is not the column's type: an error under an override, else the column is
+  // marked for widening and its remaining rows are left to the reparse.
+  auto not_type = [&](int64_t r, std::string_view text) {
+    if (plan.strict) {
+      error.row = r;
+      error.what = absl::StrCat("column '", AsAbsl(name), "': '", AsAbsl(text.substr(0, 40)),
+                                "' is not ", AsAbsl(table::DataTypeName(plan.type)));
+    } else {
+      col.failed = true;
+    }
+  };
+  // Fixed-width values: a null stores 0, a value what `parse` makes of its text.
+  auto parse_fixed = [&](auto* values, auto parse) {
+    ForEachField(batch, c, base, nulls, scratch,
+                 [&](int64_t r) {
+                   values[r] = 0;
+                   mark_null(r);
+                 },
+                 [&](std::string_view text, int64_t r) {
+                   col.any_value = true;
+                   if (parse(text, &values[r])) return true;
+                   not_type(r, text);
+                   return false;
+                 });
+  };
+  switch (plan.type) {
+    case DataType::kInt64:
+      parse_fixed(t.ints + row0,
+                  [](std::string_view s, int64_t* v) { return FastParseInt64(s, v); });
+      break;
+    case DataType::kTimestamp: {
+      TimestampColumnParser parser;
+      parse_fixed(t.ints + row0,
+                  [&](std::string_view s, int64_t* v) { return parser.Parse(s, v); });
+      break;
+    }
+    case DataType::kFloat64:
+      parse_fixed(t.doubles + row0,
+                  [](std::string_view s, double* v) { return FastParseFloat64(s, v); });
+      break;
+    case DataType::kBool:
+      parse_fixed(t.bools + row0, [](std::string_view s, uint8_t* v) {
+        bool b = false;
+        if (!FastParseBool(s, &b)) return false;
+        *v = b ? 1 : 0;
+        return true;
+      });
+      break;
+    case DataType::kString:
+    case DataType::kCategory: {
+      int64_t* ends = t.offsets + row0 + 1;
+      std::string& bytes = col.bytes;
+      ForEachField(batch, c, base, nulls, scratch,
+                   [&](int64_t r) {
+                     ends[r] = static_cast<int64_t>(bytes.size());
+                     mark_null(r);
+                   },
+                   [&](std::string_view text, int64_t r) {
+                     col.any_value = true;
+                     const size_t bad = InvalidUtf8At(text);
+                     if (bad != std::string_view::npos) {
+                       error.row = r;
+                       error.what = absl::StrCat("column '", AsAbsl(name),
+                                                 "': invalid UTF-8 at byte ", bad, " of the field");
+                       return false;
+                     }
+                     bytes.append(text);
+                     ends[r] = static_cast<int64_t>(bytes.size());
+                     return true;
+                   });
+      break;
+    }
+  }
+  return error;
+}
+
+}  // namespace
+
 ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
                        const CsvDialect& dialect, absl::Span<const ColumnPlan> plan,
                        absl::Span<const std::string> names, absl::Span<const ColumnTarget> targets,
@@ -286,99 +525,50 @@ ParsedChunk ParseChunk(std::string_view data, size_t begin, size_t end_offset,
       out.columns[c].bytes.reserve((end_offset - begin) / columns + 16);
     }
   }
-  const SpecialBytes special(dialect.delimiter);
   const NullTokens nulls(dialect.null_tokens);
-  const char delim = dialect.delimiter;
-  const char* base = data.data();
-  const char* p = base + begin;
-  const char* end = base + end_offset;
-  int64_t line = 0;
-  std::string scratch;
-  std::string error;
   auto fail = [&](int64_t at_line, std::string what) {
     out.has_error = true;
     out.error_line = at_line;
     out.error = std::move(what);
   };
-  while (p < end) {
-    if (*p == '\n') {  // blank line
-      ++p;
-      ++line;
-      continue;
+  Batch batch;
+  batch.capacity = std::clamp<int64_t>(
+      kBatchFields / static_cast<int64_t>(std::max<size_t>(columns, 1)), 1, kMaxBatchRows);
+  const auto fields = static_cast<size_t>(batch.capacity) * columns;
+  batch.begin.resize(fields);
+  batch.end.resize(fields);
+  batch.kind.resize(fields);
+  batch.line.resize(static_cast<size_t>(batch.capacity));
+  Tokenizer tokenizer(data, begin, end_offset, dialect.delimiter, columns);
+  std::string scratch;
+  while (!tokenizer.done()) {
+    RowError row_error;
+    tokenizer.Fill(batch, row_count - out.rows, row_error);
+    // Errors are reported in file order: a value's error in an earlier row (or an earlier
+    // field of the malformed row) comes before the tokenizer's.
+    ColumnError first;
+    for (size_t c = 0; c < columns; ++c) {
+      ChunkColumn& col = out.columns[c];
+      if (!plan[c].wanted || col.failed) continue;
+      ColumnError e = ParseColumn(batch, c, data.data(), nulls, plan[c], names[c], targets[c],
+                                  row_base + out.rows, out.rows, row_count, col, scratch);
+      if (e.row >= 0 && (first.row < 0 || e.row < first.row)) first = std::move(e);
     }
-    if (*p == '\r') {
-      ++p;
-      continue;
-    }
-    const int64_t row_line = line;
-    const int64_t local = out.rows;
-    if (local >= row_count) {
-      // CountRows and the parser disagree: only malformed input could cause it.
-      fail(row_line, "malformed row structure (rows could not be delimited)");
+    if (first.row >= 0) {
+      fail(batch.line[static_cast<size_t>(first.row)], std::move(first.what));
       return out;
     }
-    const int64_t row = row_base + local;
-    size_t c = 0;
-    while (true) {
-      std::string_view text;
-      bool quoted = false;
-      if (!ScanField(p, end, base, special, delim, scratch, text, quoted, line, error)) {
-        fail(line, std::move(error));
-        return out;
-      }
-      if (c < columns && plan[c].wanted) {
-        ChunkColumn& col = out.columns[c];
-        const DataType type = plan[c].type;
-        if (!quoted && nulls.Matches(text)) {
-          if (!col.failed) {
-            StoreNull(type, targets[c], row, col.bytes);
-            MarkNull(col.validity, local, row_count);
-          }
-        } else {
-          col.any_value = true;
-          if (!col.failed) {
-            size_t utf8_error = std::string_view::npos;
-            if (!StoreValue(type, targets[c], row, text, col.bytes, utf8_error)) {
-              if (utf8_error != std::string_view::npos) {
-                fail(row_line, absl::StrCat("column '", AsAbsl(names[c]),
-                                            "': invalid UTF-8 at byte ", utf8_error,
-                                            " of the field"));
-                return out;
-              }
-              if (plan[c].strict) {
-                fail(row_line, absl::StrCat("column '", AsAbsl(names[c]), "': '",
-                                            AsAbsl(text.substr(0, 40)), "' is not ",
-                                            AsAbsl(table::DataTypeName(type))));
-                return out;
-              }
-              col.failed = true;
-            }
-          }
-        }
-      }
-      ++c;
-      if (p < end && *p == delim) {
-        ++p;
-        continue;
-      }
-      break;
-    }
-    if (p < end && *p == '\r') ++p;
-    if (p < end && *p == '\n') {
-      ++p;
-      ++line;
-    }
-    if (c != columns) {
-      fail(row_line, absl::StrCat("expected ", columns, " fields, found ", c));
+    if (row_error.set) {
+      fail(row_error.line, std::move(row_error.what));
       return out;
     }
-    ++out.rows;
+    out.rows += batch.rows;
   }
+  out.lines = tokenizer.line();
   if (out.rows != row_count) {
-    fail(line, "malformed row structure (rows could not be delimited)");
+    fail(out.lines, "malformed row structure (rows could not be delimited)");
     return out;
   }
-  out.lines = line;
   return out;
 }
 

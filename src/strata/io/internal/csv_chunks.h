@@ -8,7 +8,9 @@
 // one reported (errors are taken in file order).
 //
 // Parsing a chunk never allocates per value: numbers go to their vectors, strings to one byte
-// buffer plus offsets, nulls to a validity bitmap. A value that does not parse as the column's
+// buffer plus offsets, nulls to a validity bitmap. A chunk is parsed a batch of rows at a
+// time: the rows are cut into field spans first (internal/csv_scan.h finds the special bytes
+// 64 at a time), then each column's fields go through one loop specialised for its type. A value that does not parse as the column's
 // inferred type marks the column failed in that chunk (the reader then widens the type and
 // parses that column again); under an overridden type it is an error.
 #ifndef STRATA_IO_INTERNAL_CSV_CHUNKS_H_

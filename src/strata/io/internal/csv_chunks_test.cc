@@ -62,3 +62,91 @@ TEST(CsvChunksTest, FirstRowAndErrors) {
 
 }  // namespace
 }  // namespace strata::io::internal
+
+namespace strata::io::internal {
+namespace {
+
+// Parses one int64 column and one string column over several batches.
+ParsedChunk ParseTwoColumns(const std::string& data, std::vector<int64_t>& ints,
+                            table::ColumnBuffers& text, bool strict) {
+  const int64_t rows = CountRows(data, 0, data.size());
+  std::vector<ColumnPlan> plan(2);
+  plan[0].type = table::DataType::kInt64;
+  plan[0].strict = strict;
+  ints.assign(static_cast<size_t>(rows), -1);
+  text.offsets.assign(static_cast<size_t>(rows) + 1, 0);
+  std::vector<ColumnTarget> targets(2);
+  targets[0].ints = ints.data();
+  targets[1].offsets = text.offsets.data();
+  std::vector<std::string> names = {"n", "s"};
+  CsvDialect dialect;
+  dialect.null_tokens = {"", "NA"};
+  return ParseChunk(data, 0, data.size(), dialect, plan, names, targets, 0, rows);
+}
+
+TEST(CsvChunksTest, ValuesSurviveBatchBoundaries) {
+  std::string data;
+  for (int i = 0; i < 5000; ++i) {
+    data += i % 97 == 0 ? "NA" : std::to_string(i);
+    data += i % 13 == 0 ? ",\"q\"\"" + std::to_string(i) + "\"\n" : ",s" + std::to_string(i) + "\n";
+  }
+  std::vector<int64_t> ints;
+  table::ColumnBuffers text;
+  ParsedChunk p = ParseTwoColumns(data, ints, text, true);
+  ASSERT_FALSE(p.has_error) << p.error;
+  ASSERT_EQ(p.rows, 5000);
+  EXPECT_EQ(p.lines, 5000);
+  const std::string& bytes = p.columns[1].bytes;
+  for (int i = 0; i < 5000; ++i) {
+    const bool null = i % 97 == 0;
+    EXPECT_EQ(((p.columns[0].validity[static_cast<size_t>(i) / 64] >> (i % 64)) & 1) == 0, null);
+    if (!null) {
+      EXPECT_EQ(ints[static_cast<size_t>(i)], i);
+    }
+    const std::string want = i % 13 == 0 ? "q\"" + std::to_string(i) : "s" + std::to_string(i);
+    EXPECT_EQ(bytes.substr(static_cast<size_t>(text.offsets[i]),
+                           static_cast<size_t>(text.offsets[i + 1] - text.offsets[i])),
+              want);
+  }
+}
+
+// Errors come in file order even when the column pass and the row cutting find them in the
+// same batch: an earlier row's bad value beats a later ragged row, and within the malformed
+// row the fields before the fault are checked first.
+TEST(CsvChunksTest, ErrorsComeInFileOrder) {
+  std::string rows;
+  for (int i = 0; i < 3000; ++i) rows += std::to_string(i) + ",s\n";
+  std::vector<int64_t> ints;
+  table::ColumnBuffers text;
+  {
+    std::string data = rows + "x,s\n1\n";  // line 3001: bad int; line 3002: ragged
+    ParsedChunk p = ParseTwoColumns(data, ints, text, true);
+    ASSERT_TRUE(p.has_error);
+    EXPECT_EQ(p.error_line, 3000);
+    EXPECT_NE(p.error.find("'x' is not int64"), std::string::npos) << p.error;
+  }
+  {
+    std::string data = rows + "y,a\"b\n";  // the bad int comes before the stray quote
+    ParsedChunk p = ParseTwoColumns(data, ints, text, true);
+    ASSERT_TRUE(p.has_error);
+    EXPECT_NE(p.error.find("'y' is not int64"), std::string::npos) << p.error;
+  }
+  {
+    std::string data = rows + "5,a\"b\n";
+    ParsedChunk p = ParseTwoColumns(data, ints, text, true);
+    ASSERT_TRUE(p.has_error);
+    EXPECT_EQ(p.error_line, 3000);
+    EXPECT_NE(p.error.find("quote inside an unquoted field"), std::string::npos) << p.error;
+  }
+  {
+    // Not strict: a bad value marks the column for widening, and is no error.
+    std::string data = rows + "2.5,s\n";
+    ParsedChunk p = ParseTwoColumns(data, ints, text, false);
+    ASSERT_FALSE(p.has_error) << p.error;
+    EXPECT_TRUE(p.columns[0].failed);
+    EXPECT_FALSE(p.columns[1].failed);
+  }
+}
+
+}  // namespace
+}  // namespace strata::io::internal

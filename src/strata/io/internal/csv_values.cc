@@ -1,6 +1,7 @@
 #include "strata/io/internal/csv_values.h"
 
 #include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <system_error>
 
@@ -220,6 +221,31 @@ bool ParseTimestampMicros(std::string_view s, int64_t* micros) {
   *micros = us;
   return true;
 }
+
+namespace internal {
+
+bool TimestampColumnParser::Parse(std::string_view s, int64_t* micros) {
+  if (s.size() != 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':') {
+    return ParseTimestampMicros(s, micros);
+  }
+  if (!have_date_ || std::memcmp(date_, s.data(), 10) != 0) {
+    if (!ParseTimestampMicros(s.substr(0, 10), &date_micros_)) {
+      have_date_ = false;
+      return false;  // the full grammar needs the same date
+    }
+    std::memcpy(date_, s.data(), 10);
+    have_date_ = true;
+  }
+  int h, mi, sec;
+  if (!Digits(s, 11, 2, &h) || !Digits(s, 14, 2, &mi) || !Digits(s, 17, 2, &sec) || h > 23 ||
+      mi > 59 || sec > 60) {
+    return ParseTimestampMicros(s, micros);
+  }
+  *micros = date_micros_ + ((int64_t{h} * 60 + mi) * 60 + sec) * 1000000;
+  return true;
+}
+
+}  // namespace internal
 
 std::string FormatTimestampMicros(int64_t micros) {
   constexpr int64_t kPerDay = int64_t{86400} * 1000000;

@@ -5,8 +5,10 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "strata/io/csv_reader.h"
 
 namespace strata::io::internal {
 namespace {
@@ -78,6 +80,67 @@ TEST(CsvValuesTest, BoolsAndUtf8) {
   EXPECT_EQ(InvalidUtf8At("\xc0\xaf"), 0u);          // overlong
   EXPECT_EQ(InvalidUtf8At("ab\xed\xa0\x80"), 2u);    // surrogate
   EXPECT_EQ(InvalidUtf8At("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
+}
+
+}  // namespace
+}  // namespace strata::io::internal
+
+namespace strata::io::internal {
+namespace {
+
+// The inline fast paths give exactly what the full parsers give, for every shape (the
+// fast shapes and the ones they hand on).
+TEST(CsvValuesTest, FastPathsAgreeWithTheFullParsers) {
+  std::mt19937_64 rng(11);
+  const std::string alphabet = "0123456789-+.eE xTtRuUfFaAlLsS:";
+  std::vector<std::string> inputs = {"",  "-",  "+", "+-5", "1", "-0", "007", "123456789012345678",
+                                     "1234567890123456789", "-9223372036854775808",
+                                     "9223372036854775808", ".5", "5.", ".", "1e3", "1.5e-3",
+                                     "9007199254740993", "9007199254740993.5", "0.1",
+                                     "TRUE", "False", "fAlSe", "truE", "tru", "falsey", "true ",
+                                     "2024-03-01", "2024-03-01 12:30:00", "2024-03-01T23:59:60",
+                                     "2024-02-29 00:00:00", "2023-02-29 00:00:00",
+                                     "2024-03-01 24:00:00", "2024-03-01 12:30:00Z",
+                                     "2024-13-01 00:00:00", "2024-03-01 1a:00:00"};
+  for (int i = 0; i < 100000; ++i) {
+    std::string s;
+    const size_t n = rng() % 12;
+    for (size_t k = 0; k < n; ++k) s.push_back(alphabet[rng() % alphabet.size()]);
+    inputs.push_back(s);
+  }
+  TimestampColumnParser timestamps;
+  for (const std::string& s : inputs) {
+    int64_t a = -1, b = -1;
+    ASSERT_EQ(FastParseInt64(s, &a), ParseInt64(s, &b)) << s;
+    if (ParseInt64(s, &b)) {
+      EXPECT_EQ(a, b) << s;
+    }
+    double x = -1, y = -1;
+    ASSERT_EQ(FastParseFloat64(s, &x), ParseFloat64(s, &y)) << s;
+    if (ParseFloat64(s, &y)) {
+      EXPECT_EQ(std::memcmp(&x, &y, sizeof x), 0) << s;
+    }
+    bool p = false, q = false;
+    ASSERT_EQ(FastParseBool(s, &p), ParseBool(s, &q)) << s;
+    EXPECT_EQ(p, q) << s;
+    ASSERT_EQ(timestamps.Parse(s, &a), ParseTimestampMicros(s, &b)) << s;
+    if (ParseTimestampMicros(s, &b)) {
+      EXPECT_EQ(a, b) << s;
+    }
+  }
+}
+
+// The date cache must not leak one value's date into the next.
+TEST(CsvValuesTest, TimestampParserCachesOnlyEqualDates) {
+  TimestampColumnParser parser;
+  int64_t a = 0, b = 0;
+  for (const char* s : {"2024-03-01 00:00:01", "2024-03-01 00:00:02", "2024-03-02 00:00:02",
+                        "2024-02-30 00:00:00", "2024-03-02 23:59:59", "1969-12-31 23:59:59"}) {
+    ASSERT_EQ(parser.Parse(s, &a), ParseTimestampMicros(s, &b)) << s;
+    if (ParseTimestampMicros(s, &b)) {
+      EXPECT_EQ(a, b) << s;
+    }
+  }
 }
 
 }  // namespace
