@@ -1,0 +1,221 @@
+#include "strata/train/internal/glm_objective.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <Eigen/Core>
+
+#include "strata/base/parallel.h"
+
+namespace strata::train::internal {
+namespace {
+
+// 256 rows x 50 float64 features is 100 KB: the block is re-read from L2 for X^T R.
+constexpr int64_t kBlockRows = 256;
+// Rows per chunk before the chunk count is capped; the cap bounds the reduction cost.
+constexpr int64_t kMinChunkRows = 8192;
+constexpr int64_t kMaxChunks = 64;
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstRowMap = Eigen::Map<const RowMatrix>;
+using RowMap = Eigen::Map<RowMatrix>;
+
+// log(1 + exp(z)) without overflow; also returns the sigmoid of z from the same exp.
+inline double LogOnePlusExp(double z, double* sigmoid) {
+  const double e = std::exp(-std::fabs(z));
+  *sigmoid = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+  return std::max(z, 0.0) + std::log1p(e);
+}
+
+
+// Four doubles in GCC/Clang's portable vector extension: SSE2 pairs by default, one AVX2
+// register in the x86-64-v3 clone below.
+// The helpers are always inlined, so the ABI note GCC gives for 32-byte vector values
+// (-Wpsabi) concerns no call between separately compiled code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double Vec4 __attribute__((vector_size(32)));
+[[gnu::always_inline]] inline Vec4 Load4(const double* p) {
+  Vec4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void Store4(double* p, Vec4 v) { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] inline double Sum4(Vec4 v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+// The loss of one row and its weighted residual dl/dz.
+inline double RowLoss(double z, double y, const double* weight, bool logistic, double* residual) {
+  double l;
+  if (logistic) {
+    double p;
+    l = LogOnePlusExp(z, &p) - y * z;
+    *residual = p - y;
+  } else {
+    *residual = z - y;
+    l = 0.5 * *residual * *residual;
+  }
+  if (weight) {
+    l *= *weight;
+    *residual *= *weight;
+  }
+  return l;
+}
+
+// The fused pass for one output (binomial, gaussian) over a block of row-major rows: four rows
+// at a time, the dot products x_i . w, the losses and residuals, and grad += sum r_i x_i, all
+// while the four rows sit in L1. The data is read from memory once per evaluation. Built for
+// x86-64-v3 (AVX2 + FMA) beside the baseline, picked at load time by the CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void FusedSingleOutputPass(const double* x, int64_t rows, int64_t f, const double* w, double b,
+                           const double* labels, const double* weights, bool logistic,
+                           double* grad, double* loss_out, double* intercept_grad_out) {
+  double loss = 0, intercept_grad = 0;
+  int64_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const double* x0 = x + i * f;
+    const double* x1 = x0 + f;
+    const double* x2 = x1 + f;
+    const double* x3 = x2 + f;
+    Vec4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+    int64_t j = 0;
+    for (; j + 4 <= f; j += 4) {
+      const Vec4 wv = Load4(w + j);
+      a0 += Load4(x0 + j) * wv;
+      a1 += Load4(x1 + j) * wv;
+      a2 += Load4(x2 + j) * wv;
+      a3 += Load4(x3 + j) * wv;
+    }
+    double z[4] = {Sum4(a0) + b, Sum4(a1) + b, Sum4(a2) + b, Sum4(a3) + b};
+    for (; j < f; ++j) {
+      z[0] += x0[j] * w[j];
+      z[1] += x1[j] * w[j];
+      z[2] += x2[j] * w[j];
+      z[3] += x3[j] * w[j];
+    }
+    double r[4];
+    for (int k = 0; k < 4; ++k) {
+      loss += RowLoss(z[k], labels[i + k], weights ? weights + i + k : nullptr, logistic, &r[k]);
+      intercept_grad += r[k];
+    }
+    j = 0;
+    for (; j + 4 <= f; j += 4) {
+      Vec4 g = Load4(grad + j);
+      g += r[0] * Load4(x0 + j) + r[1] * Load4(x1 + j) + r[2] * Load4(x2 + j) +
+           r[3] * Load4(x3 + j);
+      Store4(grad + j, g);
+    }
+    for (; j < f; ++j) grad[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
+  }
+  for (; i < rows; ++i) {
+    const double* xi = x + i * f;
+    double z = b;
+    for (int64_t j = 0; j < f; ++j) z += xi[j] * w[j];
+    double r;
+    loss += RowLoss(z, labels[i], weights ? weights + i : nullptr, logistic, &r);
+    intercept_grad += r;
+    for (int64_t j = 0; j < f; ++j) grad[j] += r * xi[j];
+  }
+  *loss_out = loss;
+  *intercept_grad_out = intercept_grad;
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+GlmObjective::GlmObjective(const GlmData& data, GlmFamily family, int num_outputs,
+                           bool fit_intercept, double l2, int threads)
+    : data_(data),
+      family_(family),
+      num_outputs_(num_outputs),
+      cols_(data.cols),
+      fit_intercept_(fit_intercept),
+      l2_(l2),
+      threads_(ResolveThreads(threads)) {
+  const int64_t chunk_count =
+      std::clamp<int64_t>((data.rows + kMinChunkRows - 1) / kMinChunkRows, 1, kMaxChunks);
+  chunks_.resize(static_cast<size_t>(chunk_count));
+  for (int64_t c = 0; c < chunk_count; ++c) {
+    Chunk& chunk = chunks_[static_cast<size_t>(c)];
+    chunk.begin = data.rows * c / chunk_count;
+    chunk.end = data.rows * (c + 1) / chunk_count;
+    chunk.grad.assign(static_cast<size_t>(num_params()), 0);
+    chunk.scores.assign(static_cast<size_t>(kBlockRows * num_outputs), 0);
+  }
+}
+
+void GlmObjective::EvaluateChunk(const double* params, Chunk& chunk) const {
+  const int k_out = num_outputs_;
+  const int64_t f = cols_;
+  std::fill(chunk.grad.begin(), chunk.grad.end(), 0.0);
+  chunk.loss = 0;
+  double loss = 0;
+  const double* intercepts = fit_intercept_ ? params + k_out * f : nullptr;
+  double* grad_intercepts = fit_intercept_ ? chunk.grad.data() + k_out * f : nullptr;
+  const double* weights = data_.sample_weights;
+  for (int64_t r0 = chunk.begin; r0 < chunk.end; r0 += kBlockRows) {
+    const int64_t rows = std::min(kBlockRows, chunk.end - r0);
+    const double* labels = data_.labels + r0;
+    if (k_out == 1) {
+      const double b = intercepts ? intercepts[0] : 0.0;
+      double block_loss = 0, intercept_grad = 0;
+      FusedSingleOutputPass(data_.features + r0 * f, rows, f, params, b, labels,
+                            weights ? weights + r0 : nullptr,
+                            family_ == GlmFamily::kBinomial, chunk.grad.data(), &block_loss,
+                            &intercept_grad);
+      loss += block_loss;
+      if (grad_intercepts) grad_intercepts[0] += intercept_grad;
+    } else {
+      ConstRowMap x(data_.features + r0 * f, rows, f);
+      RowMap z(chunk.scores.data(), rows, k_out);
+      z.noalias() = x * ConstRowMap(params, k_out, f).transpose();
+      for (int64_t i = 0; i < rows; ++i) {
+        double* zi = z.row(i).data();
+        double top = -HUGE_VAL;
+        for (int k = 0; k < k_out; ++k) {
+          if (intercepts) zi[k] += intercepts[k];
+          top = std::max(top, zi[k]);
+        }
+        double sum = 0;
+        for (int k = 0; k < k_out; ++k) sum += std::exp(zi[k] - top);
+        const int label = static_cast<int>(labels[i]);
+        double l = top + std::log(sum) - zi[label];
+        const double w = weights ? weights[r0 + i] : 1.0;
+        const double inv_sum = w / sum;
+        for (int k = 0; k < k_out; ++k) zi[k] = std::exp(zi[k] - top) * inv_sum;
+        zi[label] -= w;
+        loss += weights ? l * w : l;
+        if (grad_intercepts) {
+          for (int k = 0; k < k_out; ++k) grad_intercepts[k] += zi[k];
+        }
+      }
+      RowMap(chunk.grad.data(), k_out, f).noalias() += z.transpose() * x;
+    }
+  }
+  chunk.loss = loss;
+}
+
+double GlmObjective::Evaluate(const std::vector<double>& params, std::vector<double>& grad) {
+  ParallelFor(static_cast<int64_t>(chunks_.size()), threads_,
+              [&](int64_t c) { EvaluateChunk(params.data(), chunks_[static_cast<size_t>(c)]); });
+  grad.assign(static_cast<size_t>(num_params()), 0.0);
+  double loss = 0;
+  for (const Chunk& chunk : chunks_) {
+    loss += chunk.loss;
+    for (size_t j = 0; j < grad.size(); ++j) grad[j] += chunk.grad[j];
+  }
+  if (l2_ > 0) {
+    const size_t coefficient_count = static_cast<size_t>(num_outputs_) * cols_;
+    double squared = 0;
+    for (size_t j = 0; j < coefficient_count; ++j) {
+      squared += params[j] * params[j];
+      grad[j] += l2_ * params[j];
+    }
+    loss += 0.5 * l2_ * squared;
+  }
+  return loss;
+}
+
+}  // namespace strata::train::internal
