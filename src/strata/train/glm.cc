@@ -214,4 +214,12 @@ absl::StatusOr<GlmResult> FitGlm(const GlmData& data, const GlmOptions& options)
   return result;
 }
 
+absl::StatusOr<std::unique_ptr<models::LinearPredictor>> MakeLinearPredictor(
+    const GlmResult& fit) {
+  models::Task task = models::Task::kRegression;
+  if (fit.family == GlmFamily::kBinomial) task = models::Task::kBinary;
+  if (fit.family == GlmFamily::kMultinomial) task = models::Task::kMulticlass;
+  return models::LinearPredictor::Create(task, fit.cols, fit.coefficients, fit.intercepts);
+}
+
 }  // namespace strata::train

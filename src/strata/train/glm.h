@@ -19,7 +19,7 @@
 //   GlmData data{.features = x.data(), .rows = n, .cols = f, .labels = y.data()};
 //   GlmOptions options{.family = GlmFamily::kBinomial, .C = 1.0};
 //   ASSIGN_OR_RETURN(GlmResult fit, FitGlm(data, options));
-//   std::unique_ptr<models::LinearPredictor> predictor = ...(see linear_predictor.h)
+//   ASSIGN_OR_RETURN(auto predictor, MakeLinearPredictor(fit));  // a models::Predictor
 //
 // Thread-safety: FitGlm is reentrant; it reads `data` (which must outlive the call) and uses up
 // to `threads` threads.
@@ -27,11 +27,13 @@
 #define STRATA_TRAIN_GLM_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "strata/models/linear_predictor.h"
 
 namespace strata::train {
 
@@ -94,6 +96,11 @@ struct GlmResult {
 // non-finite weight with its row, a non-finite feature with its row and column, C <= 0,
 // num_classes < 2, a multinomial label >= num_classes); INTERNAL if the optimizer fails.
 absl::StatusOr<GlmResult> FitGlm(const GlmData& data, const GlmOptions& options);
+
+// The predictor of a fit: binomial -> binary (sigmoid), multinomial -> multiclass (softmax),
+// gaussian -> regression. Errors: INVALID_ARGUMENT when `fit` is inconsistent (sizes).
+absl::StatusOr<std::unique_ptr<models::LinearPredictor>> MakeLinearPredictor(
+    const GlmResult& fit);
 
 }  // namespace strata::train
 
