@@ -161,7 +161,6 @@ absl::StatusOr<GlmPenalty> ParseGlmPenalty(std::string_view name) {
 absl::StatusOr<GlmResult> FitGlm(const GlmData& data, const GlmOptions& options) {
   RETURN_IF_ERROR(CheckOptions(data, options));
   ASSIGN_OR_RETURN(const int num_outputs, CheckLabels(data, options));
-  RETURN_IF_ERROR(CheckFeaturesFinite(data, options.threads));
 
   // The optimizer sees sklearn 1.2's objective, loss / C, so `tol` means what sklearn's does.
   const bool penalised = options.penalty != GlmPenalty::kNone;
@@ -183,6 +182,12 @@ absl::StatusOr<GlmResult> FitGlm(const GlmData& data, const GlmOptions& options)
     return objective.Evaluate(x, grad);
   };
   auto minimum = internal::MinimizeLbfgs(evaluate, std::vector<double>(param_count, 0.0), lbfgs);
+  if (!minimum.ok() && minimum.status().code() == absl::StatusCode::kInternal) {
+    // A NaN or infinite feature makes the gradient at the start non-finite (it adds r * x with
+    // r != 0, or inf * 0 = NaN), so the features are scanned only then, to name the cell: no
+    // separate validation pass over the data on the good path.
+    RETURN_IF_ERROR(CheckFeaturesFinite(data, options.threads));
+  }
   if (!minimum.ok()) {
     return absl::InternalError(absl::StrCat("GLM optimizer failed: ", minimum.status().message()));
   }
@@ -207,6 +212,7 @@ absl::StatusOr<GlmResult> FitGlm(const GlmData& data, const GlmOptions& options)
   }
   result.data_loss = minimum->objective - (penalised ? inv_c * penalty : 0.0);
   result.iterations = minimum->iterations;
+  result.evaluations = minimum->evaluations;
   result.converged = minimum->converged;
   result.stop_reason = minimum->stop_reason;
   result.loss_history.reserve(minimum->history.size());

@@ -85,6 +85,7 @@ struct GlmResult {
   double loss = 0;       // the objective above at the solution
   double data_loss = 0;  // sum_i s_i l_i at the solution
   int iterations = 0;
+  int evaluations = 0;  // passes over the data (loss + gradient)
   bool converged = false;
   std::string stop_reason;  // "gtol", "ftol", "max_iterations", "line_search"
   // `loss` at the start and after every iteration (the tracked run's per-iteration metric).

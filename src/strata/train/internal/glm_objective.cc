@@ -25,7 +25,10 @@ using RowMap = Eigen::Map<RowMatrix>;
 inline double LogOnePlusExp(double z, double* sigmoid) {
   const double e = std::exp(-std::fabs(z));
   *sigmoid = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-  return std::max(z, 0.0) + std::log1p(e);
+  // log1p(e) as log(u) plus the rounding error of u = 1 + e, divided by u: as accurate as
+  // log1p (within an ulp or so) and cheaper, log being the faster routine in glibc.
+  const double u = 1.0 + e;
+  return std::max(z, 0.0) + std::log(u) + (e - (u - 1.0)) / u;
 }
 
 
