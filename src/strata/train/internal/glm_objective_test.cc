@@ -125,17 +125,42 @@ TEST(GlmObjectiveThreadsTest, ResultDoesNotDependOnThreadCount) {
 }
 
 TEST(GlmObjectiveStabilityTest, ExtremeScoresStayFinite) {
-  // |z| = 1000 overflows a naive exp; the loss must be |z| for the wrong label, ~0 otherwise.
+  // |z| = 1000 overflows a naive exp; a wrong label costs |z|, a right one ~0. Four rows, so
+  // the vector path (not the scalar remainder) computes them.
   Problem p;
-  p.rows = 2;
+  p.rows = 4;
   p.cols = 1;
-  p.x = {1000.0, -1000.0};
-  p.y = {0.0, 0.0};
+  p.x = {1000.0, -1000.0, 1000.0, -1000.0};
+  p.y = {0.0, 0.0, 1.0, 1.0};
   GlmObjective objective(p.data(), GlmFamily::kBinomial, 1, false, 0.0, 1);
   std::vector<double> grad;
   const double loss = objective.Evaluate({1.0}, grad);
-  EXPECT_DOUBLE_EQ(loss, 1000.0);
-  EXPECT_DOUBLE_EQ(grad[0], 1000.0);  // (p - y) x = 1 * 1000 + 0 * -1000
+  EXPECT_DOUBLE_EQ(loss, 2000.0);
+  EXPECT_DOUBLE_EQ(grad[0], 2000.0);  // residuals 1, ~0, 0, -1 times x
+}
+
+TEST(GlmObjectiveStabilityTest, VectorLogLossMatchesLibmAcrossScores) {
+  // Scores from -40 to 40 in steps of 0.01 (8001 rows: groups of four and a remainder). The
+  // vector exp / log1p of the kernel must agree with libm's to near rounding.
+  Problem p;
+  p.cols = 1;
+  for (int i = 0; i <= 8000; ++i) {
+    p.x.push_back(-40.0 + 0.01 * i);
+    p.y.push_back(i % 3 == 0 ? 1.0 : 0.0);
+  }
+  p.rows = static_cast<int64_t>(p.x.size());
+  GlmObjective objective(p.data(), GlmFamily::kBinomial, 1, true, 0.0, 1);
+  const std::vector<double> params = {1.0, 0.25};
+  std::vector<double> grad;
+  const double loss = objective.Evaluate(params, grad);
+  double reference = 0, reference_grad = 0;
+  for (int64_t i = 0; i < p.rows; ++i) {
+    const double z = p.x[i] + 0.25;
+    reference += (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) - p.y[i] * z;
+    reference_grad += (1 / (1 + std::exp(-z)) - p.y[i]) * p.x[i];
+  }
+  EXPECT_NEAR(loss, reference, 1e-13 * reference);
+  EXPECT_NEAR(grad[0], reference_grad, 1e-12 * std::fabs(reference_grad) + 1e-9);
 }
 
 }  // namespace
