@@ -8,26 +8,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "strata/train/testing/dense_dataset.h"
 
 namespace strata::train {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Dataset {
-  std::vector<double> x, y, w;
-  int64_t rows = 0;
-  int cols = 0;
-  GlmData data() const {
-    GlmData d;
-    d.features = x.data();
-    d.rows = rows;
-    d.cols = cols;
-    d.labels = y.data();
-    d.sample_weights = w.empty() ? nullptr : w.data();
-    return d;
-  }
-};
+using Dataset = testing::DenseDataset;
 
 Dataset MakeLogistic(int64_t rows, int cols, int classes, unsigned seed) {
   std::mt19937_64 rng(seed);

@@ -5,24 +5,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "strata/train/testing/dense_dataset.h"
 
 namespace strata::train::internal {
 namespace {
 
-struct Problem {
-  std::vector<double> x, y, w;
-  int64_t rows = 0;
-  int cols = 0;
-  GlmData data() const {
-    GlmData d;
-    d.features = x.data();
-    d.rows = rows;
-    d.cols = cols;
-    d.labels = y.data();
-    d.sample_weights = w.empty() ? nullptr : w.data();
-    return d;
-  }
-};
+using Problem = testing::DenseDataset;
 
 // `cols` is odd on purpose: the 4-wide kernel's remainder columns and rows are exercised.
 Problem MakeProblem(int64_t rows, int cols, GlmFamily family, int classes, bool weighted,
