@@ -13,7 +13,10 @@
 //
 // `tol` has scikit-learn 1.2's lbfgs meaning: stop when the largest gradient component of
 // loss / C (sklearn's internal objective: sum of losses + penalty / C) is <= tol, or when the
-// relative decrease of one iteration is <= ftol (SciPy's default), or after max_iter.
+// relative decrease of one iteration is <= ftol (SciPy's default), or after max_iter. With
+// penalty none the gradient is that of the loss itself. A tol too small for float64 (a step's
+// decrease falls under the rounding of the loss) ends with stop_reason "line_search" and
+// converged false; the coefficients are then the best point found.
 //
 // Example:
 //   GlmData data{.features = x.data(), .rows = n, .cols = f, .labels = y.data()};

@@ -11,7 +11,8 @@
 namespace strata::train::internal {
 namespace {
 
-// 256 rows x 50 float64 features is 100 KB: the block is re-read from L2 for X^T R.
+// Rows per block: the multinomial path's Eigen products re-read a block for X^T R, and 256 x 50
+// float64 features (100 KB) stay in L2 between the two products.
 constexpr int64_t kBlockRows = 256;
 // Rows per chunk before the chunk count is capped; the cap bounds the reduction cost.
 constexpr int64_t kMinChunkRows = 8192;
