@@ -4,6 +4,7 @@ checked through `strata server`'s MLflow REST API on the same --home. The metric
 are cross-checked against scikit-learn on the predictions of the logged XGBoost model (Python
 XGBoost loads the artifact), to 1e-9."""
 import json
+import urllib.parse
 import os
 import subprocess
 import tempfile
@@ -135,8 +136,8 @@ def check_model_run(env, name, model):
             assert np.allclose(roc["yes"]["fpr"], fpr, atol=1e-12) and np.allclose(roc["yes"]["tpr"], tpr, atol=1e-12)
     model_files = env.listing(out["run_id"], "model")
     assert "model/xgboost_model.json" in model_files, model_files
-    if out.get("package"):
-        assert "model/MLmodel.json" in model_files and "model/predictor.json" in model_files, model_files
+    assert out["package"] is True, out
+    assert "model/MLmodel.json" in model_files and "model/predictor.json" in model_files, model_files
     # Per-iteration metrics with steps (GBDT: one per round).
     hist = env.client.ok("GET", f"{API}/metrics/get-history?run_id={out['run_id']}&metric_key=train_"
                          + {"binary": "logloss", "multiclass": "mlogloss", "regression": "rmse"}[name])
@@ -202,17 +203,23 @@ def random_search(env):
     assert "model/xgboost_model.json" in env.listing(out["run_id"], "model")
 
 
-def glm_or_absent(env):
+def glm_runs(env):
     for name in ["binary", "multiclass", "regression"]:
         path, _, _ = env.files[name]
         r = train(env.home, "--data", path, "--target", "y", "--model", "glm")
-        if r.returncode != 0:
-            assert "not in this build" in r.stderr, r.stderr
-            print("    glm: not in this build")
-            return
-        run = env.run(json.loads(r.stdout)["run_id"])
+        assert r.returncode == 0, r.stderr
+        run_id = json.loads(r.stdout)["run_id"]
+        run = env.run(run_id)
         assert run["info"]["status"] == "FINISHED"
-        assert "model/MLmodel.json" in env.listing(run["info"]["run_id"], "model")
+        assert "model/MLmodel.json" in env.listing(run_id, "model")
+        # Lineage: the model artifact's upstream is the training execution and the data file.
+        q = urllib.parse.urlencode({"type": "Model", "name": f"runs:/{run_id}/model"})
+        model = env.client.ok("GET", f"/api/v1/lineage/find?{q}")
+        up = env.client.ok("GET", f"/api/v1/lineage/artifacts/{model['id']}/upstream")
+        assert [e["type"] for e in up["executions"]] == ["Training"], up
+        assert up["executions"][0]["properties"]["run_id"] == run_id, up
+        assert sorted(a["type"] for a in up["artifacts"]) == ["DataFile", "Model"], up
+        assert any(a["uri"] == "file://" + os.path.abspath(path) for a in up["artifacts"]), up
 
 
 def bad_input(env):
@@ -242,7 +249,7 @@ def main():
         checks.run("early stopping keeps the best round", early_stopping, env)
         checks.run("cross-validation", cross_validation, env)
         checks.run("random search: child runs, best marked", random_search, env)
-        checks.run("glm (when built)", glm_or_absent, env)
+        checks.run("glm: binary, multiclass, regression", glm_runs, env)
         checks.run("bad input", bad_input, env)
     finally:
         env.server.stop()

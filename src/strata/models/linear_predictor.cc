@@ -7,24 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "strata/base/strings.h"
 
 namespace strata::models {
 namespace {
-
-// The task names of predictor.h's TaskName / ParseTask. They are spelled here too because
-// predictor.cc (which defines those) is the lead's and had not landed when this was written.
-// TODO(lead): use TaskName / ParseTask once models/predictor.cc lands.
-const char* TaskString(Task task) {
-  switch (task) {
-    case Task::kRegression:
-      return "regression";
-    case Task::kBinary:
-      return "binary";
-    case Task::kMulticlass:
-      return "multiclass";
-  }
-  return "regression";
-}
 
 absl::Status FieldError(std::string_view field, std::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("linear predictor field '",
@@ -55,7 +41,7 @@ absl::StatusOr<std::unique_ptr<LinearPredictor>> LinearPredictor::Create(
                         absl::StrCat("a multiclass model needs >= 2 outputs, got ", outputs));
     }
   } else if (outputs != 1) {
-    return FieldError("intercepts", absl::StrCat("a ", TaskString(task),
+    return FieldError("intercepts", absl::StrCat("a ", AsAbsl(TaskName(task)),
                                                  " model has 1 output, got ", outputs));
   }
   if (weights.size() != outputs * static_cast<size_t>(num_features)) {
@@ -88,17 +74,9 @@ absl::StatusOr<std::unique_ptr<LinearPredictor>> LinearPredictor::FromJson(std::
     return FieldError("task", "missing or not a string");
   }
   const std::string task_name = task_it->get<std::string>();
-  Task task;
-  if (task_name == "regression") {
-    task = Task::kRegression;
-  } else if (task_name == "binary") {
-    task = Task::kBinary;
-  } else if (task_name == "multiclass") {
-    task = Task::kMulticlass;
-  } else {
-    return FieldError("task", absl::StrCat("unknown task '", task_name,
-                                           "' (known: regression, binary, multiclass)"));
-  }
+  absl::StatusOr<Task> parsed_task = ParseTask(task_name);
+  if (!parsed_task.ok()) return FieldError("task", std::string(parsed_task.status().message()));
+  const Task task = *parsed_task;
 
   auto features_it = doc.find("num_features");
   if (features_it == doc.end() || !features_it->is_number_integer()) {
@@ -182,7 +160,7 @@ void LinearPredictor::Predict(const float* features, int64_t rows, double* out) 
 
 std::string LinearPredictor::ToJson() const {
   nlohmann::json doc;
-  doc["task"] = TaskString(task_);
+  doc["task"] = std::string(TaskName(task_));
   doc["num_features"] = num_features_;
   nlohmann::json rows = nlohmann::json::array();
   for (int k = 0; k < num_outputs_; ++k) {

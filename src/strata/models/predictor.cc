@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "strata/base/parallel.h"
 #include "strata/base/strings.h"
+#include "strata/models/linear_predictor.h"
 #include "strata/models/tree_predictor.h"
 
 namespace strata::models {
@@ -56,8 +57,11 @@ namespace strata::models {
 
 absl::StatusOr<std::unique_ptr<Predictor>> PredictorFromJson(std::string_view flavor,
                                                              std::string_view json) {
-  // Each flavor adds its reader here as it lands (linear: LinearPredictor, trees:
-  // TreePredictor).
+  if (flavor == "linear") {
+    absl::StatusOr<std::unique_ptr<LinearPredictor>> linear = LinearPredictor::FromJson(json);
+    if (!linear.ok()) return linear.status();
+    return std::unique_ptr<Predictor>(*std::move(linear));
+  }
   if (flavor == "trees") {
     absl::StatusOr<std::unique_ptr<TreePredictor>> trees = TreePredictor::FromJson(json);
     if (!trees.ok()) return trees.status();

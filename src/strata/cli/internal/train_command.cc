@@ -37,18 +37,10 @@
 #include "strata/train/xgboost_trainer.h"
 #include "xgboost/c_api.h"
 
-// The tree predictor (models/xgboost_import.h) and the GLM (train/glm.h) are built on other
-// branches; until they are merged this command trains and tracks those models but cannot
-// package a tree model or fit a GLM, and says so.
-#if __has_include("strata/models/xgboost_import.h")
-#include "strata/models/xgboost_import.h"
-#define STRATA_HAVE_TREE_IMPORT 1
-#endif
-#if __has_include("strata/train/glm.h") && __has_include("strata/models/linear_predictor.h")
+#include "strata/lineage/lineage_store.h"
 #include "strata/models/linear_predictor.h"
+#include "strata/models/xgboost_import.h"
 #include "strata/train/glm.h"
-#define STRATA_HAVE_GLM 1
-#endif
 
 namespace strata::cli {
 namespace {
@@ -176,18 +168,15 @@ class Trainer {
     fit.info["best_iteration"] = std::to_string(model.best_iteration);
     fit.info["rounds_trained"] = std::to_string(model.rounds_trained);
     fit.info["eval_metric"] = model.eval_metric;
-#ifdef STRATA_HAVE_TREE_IMPORT
     ASSIGN_OR_RETURN(models::XgboostModel imported,
                      models::ImportXgboostModel(model.json, models::XgboostFormat::kJson));
     fit.predictor = std::move(imported.predictor);
-#endif
     return fit;
   }
 
   absl::StatusOr<FitResult> FitGlm(const Split& split,
                                    const std::map<std::string, std::string>& params,
                                    int threads) const {
-#ifdef STRATA_HAVE_GLM
     train::GlmOptions o;
     o.family = task_ == models::Task::kRegression ? train::GlmFamily::kGaussian
                : task_ == models::Task::kBinary   ? train::GlmFamily::kBinomial
@@ -232,13 +221,6 @@ class Trainer {
     fit.info["stop_reason"] = result.stop_reason;
     fit.predictor = std::move(predictor);
     return fit;
-#else
-    (void)split;
-    (void)params;
-    (void)threads;
-    return absl::UnimplementedError(
-        "--model glm: the GLM trainer (train/glm.h) is not in this build yet");
-#endif
   }
 
   const TrainArgs& args_;
@@ -367,6 +349,7 @@ class TrainRun {
     ASSIGN_OR_RETURN(tracking::Run run, stores_.tracking->CreateRun(request));
     run_id_ = run.info.run_id;
     absl::Status status = TrainAndLog(table, target, std::move(pipeline), split, params, has_valid);
+    if (status.ok()) status = RecordLineage();
     tracking::UpdateRunRequest update;
     update.run_id = run_id_;
     update.status = status.ok() ? "FINISHED" : "FAILED";
@@ -382,6 +365,33 @@ class TrainRun {
   const json& summary() const { return summary_; }
 
  private:
+  // The training as a lineage execution: the dataset version (or data file) in, the model
+  // package out, inside the experiment's context.
+  absl::Status RecordLineage() {
+    lineage::LineageStore& graph = stores_.datasets->lineage();
+    ASSIGN_OR_RETURN(lineage::Context experiment,
+                     graph.PutContext({0, "Experiment", experiment_id_, "{}", 0}));
+    std::vector<lineage::LineageStore::Io> inputs;
+    if (dataset_ref_) {
+      inputs.push_back({{0, "Dataset", training_dataset_, "dataset:" + training_dataset_, "{}", 0},
+                        "train"});
+    } else {
+      std::error_code ec;
+      const std::string path = std::filesystem::absolute(args_.data, ec).string();
+      inputs.push_back({{0, "DataFile", "", "file://" + path, "{}", 0}, "train"});
+    }
+    const std::string model_uri = absl::StrCat("runs:/", run_id_, "/model");
+    std::vector<lineage::LineageStore::Io> outputs = {
+        {{0, "Model", model_uri, model_uri, json{{"model", args_.model}}.dump(), 0}, "model"}};
+    const json properties = {{"run_id", run_id_}, {"experiment_id", experiment_id_},
+                             {"model", args_.model}};
+    return graph
+        .RecordExecution({0, "Training", absl::StrCat("run ", run_id_),
+                          lineage::ExecutionState::kComplete, properties.dump(), 0, 0},
+                         inputs, outputs, experiment.id)
+        .status();
+  }
+
   absl::Status CheckArgs() const {
     if (args_.model != "glm" && args_.model != "gbdt" && args_.model != "rf") {
       return absl::InvalidArgumentError(absl::StrCat("--model ", args_.model, ": expected glm, gbdt or rf"));
@@ -645,13 +655,7 @@ class TrainRun {
     if (!fit.xgboost_json.empty()) {
       RETURN_IF_ERROR(PutArtifact("model/xgboost_model.json", fit.xgboost_json));
     }
-    if (fit.predictor == nullptr) {
-      // Trees without the importer in this build: the XGBoost model is stored, not a package.
-      RETURN_IF_ERROR(stores_.tracking->SetTag(
-          run_id_, {"strata.package", "missing: tree predictor (models/xgboost_import.h) not in this build"}));
-      summary_["package"] = false;
-      return absl::OkStatus();
-    }
+    if (fit.predictor == nullptr) return absl::InternalError("the trainer returned no predictor");
     models::Manifest manifest;
     manifest.name = args_.run_name.empty() ? args_.target + "-" + args_.model : args_.run_name;
     manifest.flavor = std::string(fit.predictor->flavor());
