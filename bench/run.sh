@@ -13,3 +13,8 @@ bash "$root/bench/install-peers.sh"
 for b in parquet_bench parquet_write_bench profile_bench sql_bench clean_bench transforms_bench datasets_bench; do
   /usr/bin/python3 "$root/bench/$b.py" --strata "$bin"
 done
+# Model layer (issue 4): GLM fit vs scikit-learn, tree prediction vs XGBoost's C API, HTTP
+# inference vs nginx (and the V2 protocol over wrk).
+/usr/bin/python3 "$root/bench/glm_bench.py" --strata-glm "$(dirname "$bin")/strata_glm_fit"
+bash "$root/bench/predict_bench.sh"
+/usr/bin/python3 "$root/bench/serving_bench.py" --strata "$bin"

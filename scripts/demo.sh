@@ -51,6 +51,44 @@ echo; echo "== strata data add (versioned dataset) and versions"
 "$bin" data add customers-clean "$demo/customers.clean.csv" --home "$home"
 "$bin" data versions customers --home "$home"
 
+# The model layer: train a tracked model on the cleaned table, register it, serve it.
+echo; echo "== strata train (gradient-boosted trees, transforms from examples/transforms.json)"
+"$bin" data sql "SELECT age, income, city, plan, monthly_spend, support_calls, churned FROM c" \
+  --table c="$demo/customers.clean.csv" --out "$demo/train.csv"
+rm -rf "$demo/churn-model"
+train_json=$("$bin" train --home "$home" --data "$demo/train.csv" --target churned --model gbdt \
+  --transforms "$root/examples/transforms.json" --experiment strata-demo-train \
+  --params num_rounds=50 --package-out "$demo/churn-model" --json)
+run_id=$(echo "$train_json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
+echo "$train_json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("run", d["run_id"], "metrics", {k: round(v, 4) for k, v in d["metrics"].items()})'
+echo; echo "== strata models register (model version pointing at the run's package)"
+"$bin" models register "$run_id" churn --home "$home"
+
+serve_port=${STRATA_SERVE_PORT:-8000}
+serve_url="http://127.0.0.1:$serve_port"
+if [ -f "$home/serve.pid" ] && kill -0 "$(cat "$home/serve.pid")" 2>/dev/null; then
+  kill "$(cat "$home/serve.pid")"; sleep 0.5
+fi
+nohup "$bin" serve --model "$demo/churn-model" --name churn --port "$serve_port" \
+  >"$home/logs/serve.log" 2>&1 &
+echo $! >"$home/serve.pid"
+for _ in $(seq 100); do
+  curl -fsS "$serve_url/v2/health/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "$serve_url/v2/health/ready" >/dev/null || { echo "strata serve did not start; see $home/logs/serve.log"; exit 1; }
+infer_body='{"inputs": [
+  {"name": "age", "datatype": "INT64", "shape": [2], "data": [34, 61]},
+  {"name": "income", "datatype": "FP64", "shape": [2], "data": [42000.0, null]},
+  {"name": "city", "datatype": "BYTES", "shape": [2], "data": ["lisbon", "paris"]},
+  {"name": "plan", "datatype": "BYTES", "shape": [2], "data": ["free", "pro"]},
+  {"name": "monthly_spend", "datatype": "FP64", "shape": [2], "data": [1.5, 31.2]},
+  {"name": "support_calls", "datatype": "INT64", "shape": [2], "data": [4, 0]}]}'
+echo; echo "== strata serve: Open Inference Protocol V2 request"
+echo "curl -s $serve_url/v2/models/churn/infer -d '<body>'"
+curl -fsS "$serve_url/v2/models/churn/infer" -H 'Content-Type: application/json' -d "$infer_body"
+echo
+
 cat <<TXT
 
 Strata server is running (pid $(cat "$home/strata.pid")) with its data under $home
@@ -59,11 +97,15 @@ Strata server is running (pid $(cat "$home/strata.pid")) with its data under $ho
   models:         $bin models get strata-demo-model
   registry audit: $url/api/v1/registry/audit
   datasets:       $url/api/v1/datasets      ($bin data versions customers --home $home)
+  lineage:        $url/api/v1/lineage/artifacts   (datasets, the training, the model)
+  trained model:  run $run_id, registered as churn ($bin models get churn); package $demo/churn-model
+  model server:   $serve_url/v2/models/churn (strata serve, pid $(cat "$home/serve.pid")); metrics $serve_url/metrics
+                  curl $serve_url/v2/models/churn/infer -d @- <<< '{"inputs": [...]}' (example above)
   data profile:   $demo/profile.html (open in any browser; no network needed)
   cleaned data:   $demo/customers.clean.csv, quarantine $demo/quarantine.csv, report $demo/clean-report.json
   features:       $demo/features.csv from the fitted pipeline $demo/pipeline.json
   metrics:        $url/metrics
   MLflow clients: export MLFLOW_TRACKING_URI=$url
   server log:     $home/logs/server.log    access log: $home/logs/access.log
-Stop it with:     kill \$(cat $home/strata.pid)
+Stop them with:   kill \$(cat $home/strata.pid) \$(cat $home/serve.pid)
 TXT

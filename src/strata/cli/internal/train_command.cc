@@ -690,6 +690,12 @@ class TrainRun {
     if (!fit.xgboost_json.empty()) extra["xgboost_model.json"] = fit.xgboost_json;
     absl::Status s = models::WritePackage(dir.string(), manifest, *fit.predictor, pipeline, extra);
     if (s.ok()) s = UploadDir(*stores_.blobs, run_root_, "model", dir);
+    if (s.ok() && !args_.package_out.empty()) {
+      // WritePackage again rather than copying: it refuses a non-empty target and writes
+      // atomically.
+      s = models::WritePackage(args_.package_out, manifest, *fit.predictor, pipeline, extra);
+      if (s.ok()) summary_["package_dir"] = args_.package_out;
+    }
     std::filesystem::remove_all(dir, ec);
     RETURN_IF_ERROR(s);
     summary_["package"] = true;
@@ -722,6 +728,8 @@ TrainCommand::TrainCommand(CLI::App& app) {
   command_->add_option("--transforms", args_.transforms, "Transform spec YAML fitted on the training rows");
   command_->add_option("--experiment", args_.experiment, "Experiment name (created if missing)");
   command_->add_option("--run-name", args_.run_name, "Run name");
+  command_->add_option("--package-out", args_.package_out,
+                       "Also write the model package to this directory (for strata serve)");
   command_->add_option("--cv", args_.cv, "k-fold cross-validation on the training rows");
   command_->add_option("--search", args_.search, "Hyperparameter search: grid | random");
   command_->add_option("--space", args_.space, "Search space YAML");

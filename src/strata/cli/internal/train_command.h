@@ -32,6 +32,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 2;
   bool json = false;
+  std::string package_out;  // also copy the model package here (a new or empty directory)
 };
 
 class TrainCommand {
