@@ -88,6 +88,12 @@ echo; echo "== strata serve: Open Inference Protocol V2 request"
 echo "curl -s $serve_url/v2/models/churn/infer -d '<body>'"
 curl -fsS "$serve_url/v2/models/churn/infer" -H 'Content-Type: application/json' -d "$infer_body"
 echo
+echo "== the same model through MLflow's /invocations and TF Serving's :predict"
+record='{"age": 34, "income": 42000.0, "city": "lisbon", "plan": "free", "monthly_spend": 1.5, "support_calls": 4}'
+curl -fsS "$serve_url/invocations" -H 'Content-Type: application/json' -d "{\"dataframe_records\": [$record]}"
+echo
+curl -fsS "$serve_url/v1/models/churn:predict" -d "{\"instances\": [$record]}"
+echo
 
 cat <<TXT
 

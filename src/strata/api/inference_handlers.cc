@@ -1,6 +1,8 @@
 #include "strata/api/inference_handlers.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +11,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "strata/api/errors.h"
+#include "strata/api/rest_protocols.h"
 #include "strata/api/v2_protocol.h"
 #include "strata/base/strings.h"
 
@@ -145,6 +149,134 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
       });
 }
 
+void WriteTfStatusError(const absl::Status& status, http::Response& res) {
+  WriteTfError(InferenceHttpStatus(status), AsStd(status.message()), res);
+}
+
+using ErrorWriter = void (*)(const absl::Status&, http::Response&);
+using Encoder = std::function<std::string(const models::Model::Predictions&)>;
+
+// Predicts a decoded table on `version` and answers through `responder` (later, when the
+// request waits in a batch).
+void InferAndRespond(const ModelServer& server, std::shared_ptr<const ServedVersion> version,
+                     const table::Table& inputs, http::Responder responder, Encoder encode,
+                     ErrorWriter write_error) {
+  auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
+  server.Infer(std::move(version), inputs,
+               [shared_responder, encode = std::move(encode),
+                write_error](absl::StatusOr<models::Model::Predictions> predictions) {
+                 http::Response out;
+                 if (predictions.ok()) {
+                   WriteJson(encode(*predictions), out);
+                 } else {
+                   write_error(predictions.status(), out);
+                 }
+                 shared_responder->Send(std::move(out));
+               });
+}
+
+// Answers an error now; a decoding failure counts as a failed request of the version.
+void Refuse(const ServedVersion* version, const absl::Status& status, ErrorWriter write_error,
+            http::Responder& responder) {
+  if (version != nullptr) version->stats().RecordRequest(false, 0);
+  http::Response res;
+  write_error(status, res);
+  responder.Send(std::move(res));
+}
+
+absl::StatusOr<std::shared_ptr<const ServedVersion>> FindTf(const ModelServer& server,
+                                                            const TfModelPath& path) {
+  if (!path.label.empty()) {
+    return absl::NotFoundError(absl::StrCat("model '", path.name, "' has no version label '",
+                                            path.label, "' (labels are not supported yet)"));
+  }
+  return server.Find(path.name, path.version);
+}
+
+void HandleTfGet(const ModelServer& server, const http::Request& req, http::Response& res) {
+  std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
+  if (!path.has_value() || path->action == "predict") {
+    WriteTfError(404, absl::StrCat("no endpoint GET ", req.path), res);
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindTf(server, *path);
+  if (!version.ok()) {
+    WriteTfStatusError(version.status(), res);
+    return;
+  }
+  if (path->action == "metadata") {
+    WriteJson(TfModelMetadata((*version)->name(), (*version)->version(),
+                              (*version)->model().manifest()),
+              res);
+    return;
+  }
+  WriteJson(TfModelStatus(path->version.has_value() ? std::vector<int64_t>{*path->version}
+                                                    : server.Versions((*version)->name())),
+            res);
+}
+
+void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
+                     http::Responder responder) {
+  std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
+  if (!path.has_value() || path->action != "predict") {
+    Refuse(nullptr, absl::NotFoundError(absl::StrCat("no endpoint POST ", req.path)),
+           WriteTfStatusError, responder);
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindTf(*server, *path);
+  if (!version.ok()) {
+    Refuse(nullptr, version.status(), WriteTfStatusError, responder);
+    return;
+  }
+  absl::StatusOr<TfPredictRequest> decoded =
+      DecodeTfPredictRequest(req.body, (*version)->model().manifest().signature,
+                             server->options().max_request_rows);
+  if (!decoded.ok()) {
+    Refuse(version->get(), decoded.status(), WriteTfStatusError, responder);
+    return;
+  }
+  const bool columnar = decoded->columnar;
+  InferAndRespond(
+      *server, *version, decoded->inputs, std::move(responder),
+      [columnar](const models::Model::Predictions& p) {
+        return EncodeTfPredictResponse(p, columnar);
+      },
+      WriteTfStatusError);
+}
+
+// MLflow's scoring server serves one model; with several, ?model=NAME picks one.
+absl::StatusOr<std::shared_ptr<const ServedVersion>> FindMlflowModel(const ModelServer& server,
+                                                                     const http::Request& req) {
+  if (const std::string* name = req.QueryParam("model"); name != nullptr) {
+    return server.Find(*name);
+  }
+  std::vector<std::string> names = server.ModelNames();
+  if (names.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        names.size(), " models are served: name one with /invocations?model=NAME"));
+  }
+  return server.Find(names[0]);
+}
+
+void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
+                       http::Responder responder) {
+  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindMlflowModel(*server, req);
+  if (!version.ok()) {
+    Refuse(nullptr, version.status(), WriteError, responder);
+    return;
+  }
+  absl::StatusOr<table::Table> inputs =
+      DecodeMlflowInvocation(req.body, req.Header("content-type"),
+                             (*version)->model().manifest().signature,
+                             server->options().max_request_rows);
+  if (!inputs.ok()) {
+    Refuse(version->get(), inputs.status(), WriteError, responder);
+    return;
+  }
+  InferAndRespond(*server, *version, *inputs, std::move(responder), EncodeMlflowPredictions,
+                  WriteError);
+}
+
 }  // namespace
 
 void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router) {
@@ -165,6 +297,27 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
   router.AddAsync("POST", "/v2/models/*",
                   [server](http::Request&& req, http::Responder responder) {
                     HandleInfer(server, std::move(req), std::move(responder));
+                  });
+  // TF Serving REST.
+  router.Add("GET", "/v1/models/*", [server](const http::Request& req, http::Response& res) {
+    HandleTfGet(*server, req, res);
+  });
+  router.AddAsync("POST", "/v1/models/*",
+                  [server](http::Request&& req, http::Responder responder) {
+                    HandleTfPredict(server, std::move(req), std::move(responder));
+                  });
+  // MLflow's scoring server.
+  for (const char* path : {"/ping", "/health"}) {
+    router.Add("GET", path, [server](const http::Request&, http::Response& res) {
+      const bool ready = server->Ready();
+      res.status = ready ? 200 : 503;
+      res.content_type = "text/plain";
+      res.body = ready ? "\n" : "no model is loaded\n";
+    });
+  }
+  router.AddAsync("POST", "/invocations",
+                  [server](http::Request&& req, http::Responder responder) {
+                    HandleInvocations(server, std::move(req), std::move(responder));
                   });
 }
 

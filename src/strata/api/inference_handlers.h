@@ -1,4 +1,5 @@
-// Inference REST surfaces over a serving::ModelServer: the Open Inference Protocol V2
+// Inference REST surfaces over a serving::ModelServer: TF Serving REST and MLflow's
+// /invocations (rest_protocols.h), the Open Inference Protocol V2
 // (/v2/health/live, /v2/health/ready, /v2, /v2/models/{m}[/versions/{v}][/ready|/infer]) and
 // the serving metrics appended to /metrics. Infer runs as an asynchronous handler, so a
 // request waiting in a batch queue never holds an I/O thread.

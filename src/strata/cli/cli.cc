@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "strata/api/api_server.h"
@@ -13,6 +12,7 @@
 #include "strata/cli/internal/data_commands.h"
 #include "strata/cli/internal/model_package_commands.h"
 #include "strata/cli/internal/serve_command.h"
+#include "strata/cli/internal/stop_signals.h"
 #include "strata/cli/internal/tracking_commands.h"
 #include "strata/cli/internal/train_command.h"
 
@@ -27,11 +27,7 @@ std::string DefaultHome() {
 // Blocks SIGINT/SIGTERM in every thread and stops the server when one arrives, so the HTTP
 // threads never run signal handlers.
 int RunServer(const api::ApiServerConfig& config) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
   absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(config);
   if (!server.ok()) {
@@ -40,15 +36,7 @@ int RunServer(const api::ApiServerConfig& config) {
   }
   std::fprintf(stderr, "strata server %s listening on http://%s:%d (home %s)\n", kVersion,
                config.host.c_str(), (*server)->port(), config.home.c_str());
-  std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    (*server)->Stop();
-  });
-  (*server)->Wait();
-  // Wake the watcher if the server stopped by itself.
-  pthread_kill(watcher.native_handle(), SIGTERM);
-  watcher.join();
+  WaitUntilStopped(signals, [&] { (*server)->Stop(); }, [&] { (*server)->Wait(); });
   return 0;
 }
 

@@ -1,16 +1,14 @@
 #include "strata/cli/internal/serve_command.h"
 
-#include <pthread.h>
-
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "strata/api/inference_handlers.h"
 #include "strata/api/v2_protocol.h"
+#include "strata/cli/internal/stop_signals.h"
 #include "strata/http/server.h"
 #include "strata/models/model_package.h"
 #include "strata/serving/model_server.h"
@@ -57,11 +55,7 @@ int ServeCommand::Run() {
     std::fprintf(stderr, "strata serve: more --name/--version values than --model values\n");
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
   serving::ServingOptions options;
   options.max_request_rows = max_request_rows_;
@@ -109,14 +103,7 @@ int ServeCommand::Run() {
   }
   std::fprintf(stderr, "strata serve listening on http://%s:%d\n", host_.c_str(),
                (*server)->port());
-  std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    (*server)->Stop();
-  });
-  (*server)->Wait();
-  pthread_kill(watcher.native_handle(), SIGTERM);
-  watcher.join();
+  WaitUntilStopped(signals, [&] { (*server)->Stop(); }, [&] { (*server)->Wait(); });
   return 0;
 }
 
