@@ -11,7 +11,7 @@ mkdir -p "$work"
 m=$root/src/strata
 srcs="$root/bench/predict_bench.cc $m/models/tree_predictor.cc $m/models/tree_predictor_json.cc
   $m/models/xgboost_import.cc $m/models/internal/ubjson.cc $m/models/internal/model_json.cc
-  $m/models/predictor.cc $m/base/parallel.cc"
+  $m/models/predictor.cc $m/models/linear_predictor.cc $m/base/parallel.cc"
 mkdir -p "$work/obj"
 objs=""
 for src in $srcs; do
