@@ -177,11 +177,7 @@ absl::StatusOr<table::Table> DecodeMlflowInvocation(std::string_view body,
                                  options));
     for (const models::ColumnSpec& c : signature.inputs) {
       if (!header.schema().FieldIndex(c.name).has_value()) continue;
-      options.column_types[c.name] =
-          c.type == models::ValueType::kInt64    ? table::DataType::kInt64
-          : c.type == models::ValueType::kBool   ? table::DataType::kBool
-          : c.type == models::ValueType::kString ? table::DataType::kString
-                                                 : table::DataType::kFloat64;
+      options.column_types[c.name] = models::ColumnTypeOf(c.type);
     }
     ASSIGN_OR_RETURN(table::Table t, io::ReadCsv(body, options));
     if (t.num_rows() > max_rows) {

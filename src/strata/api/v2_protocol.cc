@@ -108,26 +108,11 @@ bool DatatypeFits(ValueType type, std::string_view datatype) {
   return false;
 }
 
-table::DataType ColumnType(ValueType type) {
-  switch (type) {
-    case ValueType::kFloat64:
-    case ValueType::kFloat32:
-      return table::DataType::kFloat64;
-    case ValueType::kInt64:
-      return table::DataType::kInt64;
-    case ValueType::kBool:
-      return table::DataType::kBool;
-    case ValueType::kString:
-      return table::DataType::kString;
-  }
-  return table::DataType::kFloat64;
-}
-
 // Builds one signature column row by row (values appended in order, nulls marked).
 class ColumnAssembler {
  public:
   ColumnAssembler(ValueType type, int64_t rows) : type_(type) {
-    buffers_.type = ColumnType(type);
+    buffers_.type = models::ColumnTypeOf(type);
     buffers_.rows = rows;
     switch (buffers_.type) {
       case table::DataType::kFloat64:

@@ -35,6 +35,8 @@ namespace strata::models {
 enum class ValueType { kFloat64, kFloat32, kInt64, kBool, kString };
 std::string_view ValueTypeName(ValueType type);  // "float64", "float32", "int64", "bool", "string"
 absl::StatusOr<ValueType> ParseValueType(std::string_view name);
+// The table column type that holds values of a signature type (float32 is held as float64).
+table::DataType ColumnTypeOf(ValueType type);
 
 struct ColumnSpec {
   std::string name;

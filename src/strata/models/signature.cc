@@ -124,6 +124,21 @@ std::string_view ValueTypeName(ValueType type) {
   return "float64";
 }
 
+table::DataType ColumnTypeOf(ValueType type) {
+  switch (type) {
+    case ValueType::kFloat64:
+    case ValueType::kFloat32:
+      return table::DataType::kFloat64;
+    case ValueType::kInt64:
+      return table::DataType::kInt64;
+    case ValueType::kBool:
+      return table::DataType::kBool;
+    case ValueType::kString:
+      return table::DataType::kString;
+  }
+  return table::DataType::kFloat64;
+}
+
 absl::StatusOr<ValueType> ParseValueType(std::string_view name) {
   if (name == "float64" || name == "double") return ValueType::kFloat64;
   if (name == "float32" || name == "float") return ValueType::kFloat32;

@@ -14,28 +14,13 @@ namespace {
 using nlohmann::json;
 using models::ValueType;
 
-table::DataType ColumnType(ValueType type) {
-  switch (type) {
-    case ValueType::kFloat64:
-    case ValueType::kFloat32:
-      return table::DataType::kFloat64;
-    case ValueType::kInt64:
-      return table::DataType::kInt64;
-    case ValueType::kBool:
-      return table::DataType::kBool;
-    case ValueType::kString:
-      return table::DataType::kString;
-  }
-  return table::DataType::kFloat64;
-}
-
 // Builders for the signature's input columns, in signature order.
 class SignatureColumns {
  public:
   explicit SignatureColumns(const models::Signature& signature) : signature_(signature) {
     for (size_t i = 0; i < signature.inputs.size(); ++i) {
-      builders_.push_back(
-          std::make_unique<table::ColumnBuilder>(ColumnType(signature.inputs[i].type)));
+      const table::DataType type = models::ColumnTypeOf(signature.inputs[i].type);
+      builders_.push_back(std::make_unique<table::ColumnBuilder>(type));
       index_[signature.inputs[i].name] = i;
     }
   }
@@ -101,7 +86,8 @@ class SignatureColumns {
     std::vector<table::Field> fields;
     std::vector<table::Column> columns;
     for (size_t i = 0; i < builders_.size(); ++i) {
-      fields.push_back({signature_.inputs[i].name, ColumnType(signature_.inputs[i].type)});
+      const models::ColumnSpec& spec = signature_.inputs[i];
+      fields.push_back({spec.name, models::ColumnTypeOf(spec.type)});
       columns.push_back(builders_[i]->Finish());
     }
     return table::Table::Make(table::Schema(std::move(fields)), std::move(columns));

@@ -16,6 +16,7 @@
 #include "strata/base/status_macros.h"
 #include "strata/blob/artifact_store.h"
 #include "strata/cli/internal/data_subcommand.h"
+#include "strata/cli/internal/home_stores.h"
 #include "strata/data/datasets.h"
 #include "strata/data/profile.h"
 #include "strata/io/csv_reader.h"
@@ -28,13 +29,6 @@ namespace {
 using nlohmann::json;
 
 // $STRATA_HOME, else ~/.strata: where `strata server` keeps strata.db and artifacts/.
-std::string DefaultHome() {
-  const char* env = std::getenv("STRATA_HOME");
-  if (env != nullptr && *env != '\0') return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.strata";
-}
-
 std::string HumanBytes(int64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(n);
@@ -83,26 +77,15 @@ class DatasetHome {
   }
 
   absl::Status Open() {
-    std::error_code ec;
-    std::filesystem::create_directories(home_, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", home_, ": ", ec.message()));
-    std::string uri = store_uri_.empty()
-                          ? absl::StrCat("sqlite:///", std::filesystem::absolute(home_).string(),
-                                         "/strata.db")
-                          : store_uri_;
-    ASSIGN_OR_RETURN(db_, store::Database::Open(uri));
-    ASSIGN_OR_RETURN(blobs_, blob::ArtifactStore::Open(
-                                 artifacts_dir_.empty() ? absl::StrCat(home_, "/artifacts")
-                                                        : artifacts_dir_));
+    ASSIGN_OR_RETURN(db_, OpenHomeDatabase(home_, store_uri_));
+    ASSIGN_OR_RETURN(blobs_, blob::ArtifactStore::Open(HomeArtifactsDir(home_, artifacts_dir_)));
     ASSIGN_OR_RETURN(datasets_, data::Datasets::Open(db_.get(), blobs_.get()));
     return absl::OkStatus();
   }
 
   absl::StatusOr<tracking::TrackingStore*> Tracking() {
     if (tracking_ == nullptr) {
-      tracking::TrackingOptions options;
-      options.default_artifact_root = "mlflow-artifacts:";  // as strata server
-      ASSIGN_OR_RETURN(tracking_, tracking::TrackingStore::Open(db_.get(), options));
+      ASSIGN_OR_RETURN(tracking_, OpenHomeTracking(db_.get()));
     }
     return tracking_.get();
   }

@@ -15,6 +15,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/blob/artifact_store.h"
+#include "strata/cli/internal/home_stores.h"
 #include "strata/io/read_table.h"
 #include "strata/io/write_table.h"
 #include "strata/models/model_package.h"
@@ -44,13 +45,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 // $STRATA_HOME, else ~/.strata (as `strata data add` and `strata server`).
-std::string DefaultHome() {
-  const char* env = std::getenv("STRATA_HOME");
-  if (env != nullptr && *env != '\0') return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.strata";
-}
-
 // The output column names: the signature's when it names them all, else by task.
 std::vector<std::string> OutputNames(const models::Manifest& m, int num_outputs) {
   if (static_cast<int>(m.signature.outputs.size()) == num_outputs) {
@@ -234,22 +228,11 @@ int ModelPackageCommands::Predict() {
 
 int ModelPackageCommands::Register() {
   auto run = [&]() -> absl::Status {
-    std::error_code ec;
-    fs::create_directories(home_, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", home_, ": ", ec.message()));
-    const std::string uri =
-        store_uri_.empty()
-            ? absl::StrCat("sqlite:///", fs::absolute(home_).string(), "/strata.db")
-            : store_uri_;
-    ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::Database::Open(uri));
+    ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, OpenHomeDatabase(home_, store_uri_));
     ASSIGN_OR_RETURN(std::unique_ptr<blob::ArtifactStore> blobs,
-                     blob::ArtifactStore::Open(artifacts_dir_.empty()
-                                                   ? absl::StrCat(home_, "/artifacts")
-                                                   : artifacts_dir_));
-    tracking::TrackingOptions options;
-    options.default_artifact_root = "mlflow-artifacts:";  // as strata server
+                     blob::ArtifactStore::Open(HomeArtifactsDir(home_, artifacts_dir_)));
     ASSIGN_OR_RETURN(std::unique_ptr<tracking::TrackingStore> tracking,
-                     tracking::TrackingStore::Open(db.get(), options));
+                     OpenHomeTracking(db.get()));
     ASSIGN_OR_RETURN(std::unique_ptr<registry::ModelRegistry> registry,
                      registry::ModelRegistry::Open(db.get()));
     std::string run_id;

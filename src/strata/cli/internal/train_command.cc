@@ -23,24 +23,24 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/blob/artifact_store.h"
+#include "strata/cli/internal/home_stores.h"
 #include "strata/data/datasets.h"
 #include "strata/data/internal/git_capture.h"
 #include "strata/data/transforms.h"
 #include "strata/io/read_table.h"
+#include "strata/lineage/lineage_store.h"
+#include "strata/models/linear_predictor.h"
 #include "strata/models/model_package.h"
+#include "strata/models/xgboost_import.h"
 #include "strata/store/database.h"
 #include "strata/tracking/tracking_store.h"
 #include "strata/train/cross_validation.h"
+#include "strata/train/glm.h"
 #include "strata/train/metrics.h"
 #include "strata/train/training_data.h"
 #include "strata/train/tuning.h"
 #include "strata/train/xgboost_trainer.h"
 #include "xgboost/c_api.h"
-
-#include "strata/lineage/lineage_store.h"
-#include "strata/models/linear_predictor.h"
-#include "strata/models/xgboost_import.h"
-#include "strata/train/glm.h"
 
 namespace strata::cli {
 namespace {
@@ -48,11 +48,6 @@ namespace {
 using nlohmann::json;
 using StringMap = std::map<std::string, std::string>;
 
-std::string DefaultHome() {
-  if (const char* env = std::getenv("STRATA_HOME"); env != nullptr && *env != '\0') return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.strata";
-}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -237,22 +232,12 @@ struct Stores {
 };
 
 absl::StatusOr<Stores> OpenStores(const TrainArgs& args) {
-  std::error_code ec;
-  std::filesystem::create_directories(args.home, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", args.home, ": ", ec.message()));
   Stores s;
-  const std::string uri =
-      args.store_uri.empty()
-          ? absl::StrCat("sqlite:///", std::filesystem::absolute(args.home).string(), "/strata.db")
-          : args.store_uri;
-  ASSIGN_OR_RETURN(s.db, store::Database::Open(uri));
-  ASSIGN_OR_RETURN(s.blobs, blob::ArtifactStore::Open(args.artifacts_dir.empty()
-                                                          ? absl::StrCat(args.home, "/artifacts")
-                                                          : args.artifacts_dir));
+  ASSIGN_OR_RETURN(s.db, OpenHomeDatabase(args.home, args.store_uri));
+  ASSIGN_OR_RETURN(s.blobs,
+                   blob::ArtifactStore::Open(HomeArtifactsDir(args.home, args.artifacts_dir)));
   ASSIGN_OR_RETURN(s.datasets, data::Datasets::Open(s.db.get(), s.blobs.get()));
-  tracking::TrackingOptions options;
-  options.default_artifact_root = "mlflow-artifacts:";
-  ASSIGN_OR_RETURN(s.tracking, tracking::TrackingStore::Open(s.db.get(), options));
+  ASSIGN_OR_RETURN(s.tracking, OpenHomeTracking(s.db.get()));
   return s;
 }
 
