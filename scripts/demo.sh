@@ -61,15 +61,19 @@ train_json=$("$bin" train --home "$home" --data "$demo/train.csv" --target churn
   --params num_rounds=50 --package-out "$demo/churn-model" --json)
 run_id=$(echo "$train_json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
 echo "$train_json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("run", d["run_id"], "metrics", {k: round(v, 4) for k, v in d["metrics"].items()})'
-echo; echo "== strata models register (model version pointing at the run's package)"
-"$bin" models register "$run_id" churn --home "$home"
+echo; echo "== strata models register (model version pointing at the run's package), alias champion"
+register_out=$("$bin" models register "$run_id" churn --home "$home")
+echo "$register_out"
+model_version=$(echo "$register_out" | sed -n 's/^registered churn version \([0-9]*\).*/\1/p')
+"$bin" models alias churn champion "$model_version" --home "$home"
 
 serve_port=${STRATA_SERVE_PORT:-8000}
 serve_url="http://127.0.0.1:$serve_port"
 if [ -f "$home/serve.pid" ] && kill -0 "$(cat "$home/serve.pid")" 2>/dev/null; then
   kill "$(cat "$home/serve.pid")"; sleep 0.5
 fi
-nohup "$bin" serve --model "$demo/churn-model" --name churn --port "$serve_port" \
+# Served from the registry: moving the alias (strata models alias churn champion N) hot-swaps it.
+nohup "$bin" serve --model models:/churn@champion --home "$home" --port "$serve_port" \
   >"$home/logs/serve.log" 2>&1 &
 echo $! >"$home/serve.pid"
 for _ in $(seq 100); do
@@ -105,7 +109,8 @@ Strata server is running (pid $(cat "$home/strata.pid")) with its data under $ho
   datasets:       $url/api/v1/datasets      ($bin data versions customers --home $home)
   lineage:        $url/api/v1/lineage/artifacts   (datasets, the training, the model)
   trained model:  run $run_id, registered as churn ($bin models get churn); package $demo/churn-model
-  model server:   $serve_url/v2/models/churn (strata serve, pid $(cat "$home/serve.pid")); metrics $serve_url/metrics
+  model server:   $serve_url/v2/models/churn (strata serve --model models:/churn@champion, pid $(cat "$home/serve.pid")); metrics $serve_url/metrics
+                  hot swap: $bin models alias churn champion <version> --home $home
                   curl $serve_url/v2/models/churn/infer -d @- <<< '{"inputs": [...]}' (example above)
   data profile:   $demo/profile.html (open in any browser; no network needed)
   cleaned data:   $demo/customers.clean.csv, quarantine $demo/quarantine.csv, report $demo/clean-report.json

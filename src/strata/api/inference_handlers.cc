@@ -60,6 +60,15 @@ void WriteStatusError(const absl::Status& status, http::Response& res) {
   WriteV2Error(InferenceHttpStatus(status), AsStd(status.message()), res);
 }
 
+// Shadow mode: the shadow predicts the same inputs after the answer is on its way. Its
+// outcome shows in its own inference metrics (model and version labels); the answer itself
+// is never returned.
+void InferShadow(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
+                 const table::Table& inputs) {
+  if (shadow == nullptr) return;
+  server.Infer(std::move(shadow), inputs, [](absl::StatusOr<models::Model::Predictions>) {});
+}
+
 void HandleModelGet(const ModelServer& server, const http::Request& req, http::Response& res) {
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action == "infer") {
@@ -93,13 +102,14 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
     responder.Send(std::move(res));
     return;
   }
-  absl::StatusOr<std::shared_ptr<const ServedVersion>> version =
-      server->Find(path->name, path->version);
-  if (!version.ok()) {
-    WriteStatusError(version.status(), res);
+  absl::StatusOr<serving::RouteResult> route =
+      server->Route(path->name, serving::VersionTarget{path->version, std::string()});
+  if (!route.ok()) {
+    WriteStatusError(route.status(), res);
     responder.Send(std::move(res));
     return;
   }
+  const std::shared_ptr<const ServedVersion>* version = &route->version;
   absl::StatusOr<V2InferRequest> decoded = DecodeV2InferRequest(
       req.body, (*version)->model().manifest().signature, server->options().max_request_rows);
   if (!decoded.ok()) {
@@ -147,6 +157,7 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
         }
         shared_responder->Send(std::move(out));
       });
+  InferShadow(*server, route->shadow, decoded->inputs);
 }
 
 void WriteTfStatusError(const absl::Status& status, http::Response& res) {
@@ -158,11 +169,11 @@ using Encoder = std::function<std::string(const models::Model::Predictions&)>;
 
 // Predicts a decoded table on `version` and answers through `responder` (later, when the
 // request waits in a batch).
-void InferAndRespond(const ModelServer& server, std::shared_ptr<const ServedVersion> version,
+void InferAndRespond(const ModelServer& server, const serving::RouteResult& route,
                      const table::Table& inputs, http::Responder responder, Encoder encode,
                      ErrorWriter write_error) {
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
-  server.Infer(std::move(version), inputs,
+  server.Infer(route.version, inputs,
                [shared_responder, encode = std::move(encode),
                 write_error](absl::StatusOr<models::Model::Predictions> predictions) {
                  http::Response out;
@@ -173,6 +184,7 @@ void InferAndRespond(const ModelServer& server, std::shared_ptr<const ServedVers
                  }
                  shared_responder->Send(std::move(out));
                });
+  InferShadow(server, route.shadow, inputs);
 }
 
 // Answers an error now; a decoding failure counts as a failed request of the version.
@@ -184,13 +196,9 @@ void Refuse(const ServedVersion* version, const absl::Status& status, ErrorWrite
   responder.Send(std::move(res));
 }
 
-absl::StatusOr<std::shared_ptr<const ServedVersion>> FindTf(const ModelServer& server,
-                                                            const TfModelPath& path) {
-  if (!path.label.empty()) {
-    return absl::NotFoundError(absl::StrCat("model '", path.name, "' has no version label '",
-                                            path.label, "' (labels are not supported yet)"));
-  }
-  return server.Find(path.name, path.version);
+// A TF Serving path's version: /versions/{v}, /labels/{l} (registry aliases), or the default.
+absl::StatusOr<serving::RouteResult> RouteTf(const ModelServer& server, const TfModelPath& path) {
+  return server.Route(path.name, serving::VersionTarget{path.version, path.label});
 }
 
 void HandleTfGet(const ModelServer& server, const http::Request& req, http::Response& res) {
@@ -199,19 +207,21 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
     WriteTfError(404, absl::StrCat("no endpoint GET ", req.path), res);
     return;
   }
-  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindTf(server, *path);
-  if (!version.ok()) {
-    WriteTfStatusError(version.status(), res);
+  absl::StatusOr<serving::RouteResult> route = RouteTf(server, *path);
+  if (!route.ok()) {
+    WriteTfStatusError(route.status(), res);
     return;
   }
+  const std::shared_ptr<const ServedVersion>* version = &route->version;
   if (path->action == "metadata") {
     WriteJson(TfModelMetadata((*version)->name(), (*version)->version(),
                               (*version)->model().manifest()),
               res);
     return;
   }
-  WriteJson(TfModelStatus(path->version.has_value() ? std::vector<int64_t>{*path->version}
-                                                    : server.Versions((*version)->name())),
+  const bool one_version = path->version.has_value() || !path->label.empty();
+  WriteJson(TfModelStatus(one_version ? std::vector<int64_t>{(*version)->version()}
+                                      : server.Versions((*version)->name())),
             res);
 }
 
@@ -223,11 +233,12 @@ void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Req
            WriteTfStatusError, responder);
     return;
   }
-  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindTf(*server, *path);
-  if (!version.ok()) {
-    Refuse(nullptr, version.status(), WriteTfStatusError, responder);
+  absl::StatusOr<serving::RouteResult> route = RouteTf(*server, *path);
+  if (!route.ok()) {
+    Refuse(nullptr, route.status(), WriteTfStatusError, responder);
     return;
   }
+  const std::shared_ptr<const ServedVersion>* version = &route->version;
   absl::StatusOr<TfPredictRequest> decoded =
       DecodeTfPredictRequest(req.body, (*version)->model().manifest().signature,
                              server->options().max_request_rows);
@@ -237,7 +248,7 @@ void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Req
   }
   const bool columnar = decoded->columnar;
   InferAndRespond(
-      *server, *version, decoded->inputs, std::move(responder),
+      *server, *route, decoded->inputs, std::move(responder),
       [columnar](const models::Model::Predictions& p) {
         return EncodeTfPredictResponse(p, columnar);
       },
@@ -245,26 +256,27 @@ void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Req
 }
 
 // MLflow's scoring server serves one model; with several, ?model=NAME picks one.
-absl::StatusOr<std::shared_ptr<const ServedVersion>> FindMlflowModel(const ModelServer& server,
-                                                                     const http::Request& req) {
+absl::StatusOr<serving::RouteResult> RouteMlflow(const ModelServer& server,
+                                                 const http::Request& req) {
   if (const std::string* name = req.QueryParam("model"); name != nullptr) {
-    return server.Find(*name);
+    return server.Route(*name, {});
   }
   std::vector<std::string> names = server.ModelNames();
   if (names.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         names.size(), " models are served: name one with /invocations?model=NAME"));
   }
-  return server.Find(names[0]);
+  return server.Route(names[0], {});
 }
 
 void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
                        http::Responder responder) {
-  absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindMlflowModel(*server, req);
-  if (!version.ok()) {
-    Refuse(nullptr, version.status(), WriteError, responder);
+  absl::StatusOr<serving::RouteResult> route = RouteMlflow(*server, req);
+  if (!route.ok()) {
+    Refuse(nullptr, route.status(), WriteError, responder);
     return;
   }
+  const std::shared_ptr<const ServedVersion>* version = &route->version;
   absl::StatusOr<table::Table> inputs =
       DecodeMlflowInvocation(req.body, req.Header("content-type"),
                              (*version)->model().manifest().signature,
@@ -273,7 +285,7 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::R
     Refuse(version->get(), inputs.status(), WriteError, responder);
     return;
   }
-  InferAndRespond(*server, *version, *inputs, std::move(responder), EncodeMlflowPredictions,
+  InferAndRespond(*server, *route, *inputs, std::move(responder), EncodeMlflowPredictions,
                   WriteError);
 }
 

@@ -92,6 +92,31 @@ class ServedVersion {
 
 using InferCallback = std::function<void(absl::StatusOr<models::Model::Predictions>)>;
 
+// A version of a model named either by number or by label (a registry alias: "champion").
+struct VersionTarget {
+  std::optional<int64_t> version;
+  std::string label;
+  bool empty() const { return !version.has_value() && label.empty(); }
+};
+
+// Where requests that name neither a version nor a label go. Without a policy they all go to
+// the default version.
+struct TrafficPolicy {
+  // A canary receives `canary_percent` (0..100) of those requests, chosen at random per
+  // request. A canary that is not served (label unset, version not loaded) receives none.
+  VersionTarget canary;
+  double canary_percent = 0;
+  // Shadow mode: the shadow also predicts every such request; its answer is logged and
+  // counted, never returned.
+  VersionTarget shadow;
+};
+
+// The version a request is answered by, and the shadow that sees it too (null when none).
+struct RouteResult {
+  std::shared_ptr<const ServedVersion> version;
+  std::shared_ptr<const ServedVersion> shadow;
+};
+
 class ModelServer {
  public:
   explicit ModelServer(ServingOptions options = {});
@@ -102,28 +127,51 @@ class ModelServer {
   const ServingOptions& options() const { return options_; }
 
   // Serves `model` as version `version` of `name` (replacing that version atomically if it is
-  // already served). Errors: INVALID_ARGUMENT for an empty name or a version < 1.
+  // already served). Adding a version does not route unversioned requests to it when the model
+  // has a default version (SetDefaultVersion). Errors: INVALID_ARGUMENT for an empty name or
+  // a version < 1.
   absl::Status AddVersion(std::string name, int64_t version,
                           std::shared_ptr<const models::Model> model);
-  // Errors: NOT_FOUND.
+  // Errors: NOT_FOUND; FAILED_PRECONDITION while a label or the default points at it (move
+  // them first, so no request is ever routed to a version that is gone).
   absl::Status RemoveVersion(std::string_view name, int64_t version);
 
-  // The version to serve: `version`, or the highest one when absent.
+  // Points unversioned requests of `name` at `version` (absent: the highest served, the
+  // initial behaviour). Errors: NOT_FOUND unless that version is served.
+  absl::Status SetDefaultVersion(std::string_view name, std::optional<int64_t> version);
+  // Points `label` of `name` at `version` (TF Serving's /labels/{l}); empty version removes
+  // it. Errors: NOT_FOUND unless that version is served; INVALID_ARGUMENT for an empty label.
+  absl::Status SetLabel(std::string_view name, std::string_view label,
+                        std::optional<int64_t> version);
+  // Errors: NOT_FOUND for an unknown model; INVALID_ARGUMENT for a percentage outside 0..100.
+  absl::Status SetTraffic(std::string_view name, TrafficPolicy policy);
+
+  // The version to serve: `version`, or the default one when absent.
   // Errors: NOT_FOUND naming the model (and the versions served, for an unknown version).
   absl::StatusOr<std::shared_ptr<const ServedVersion>> Find(
       std::string_view name, std::optional<int64_t> version = std::nullopt) const;
+  // Errors: NOT_FOUND naming the model or the label (and the labels there are).
+  absl::StatusOr<std::shared_ptr<const ServedVersion>> FindLabel(std::string_view name,
+                                                                 std::string_view label) const;
+  // A request's version: the target it names (version or label: no canary, no shadow), or,
+  // when it names none, the default version or the canary per the traffic policy, plus the
+  // shadow. Errors: as Find / FindLabel.
+  absl::StatusOr<RouteResult> Route(std::string_view name, const VersionTarget& target) const;
 
   std::vector<std::string> ModelNames() const;
   // Served versions of `name`, ascending (empty when unknown).
   std::vector<int64_t> Versions(std::string_view name) const;
+  // Labels of `name` and the versions they point at.
+  std::map<std::string, int64_t> Labels(std::string_view name) const;
   // At least one model version is served.
   bool Ready() const;
 
   // Predicts `inputs` (validated against the signature, transformed) on `version` and calls
   // `done` exactly once: on this thread without batching or for a request refused up front,
-  // else on the batcher's thread. Errors to `done`: INVALID_ARGUMENT naming the column (and
-  // row), or the row limit; RESOURCE_EXHAUSTED when the batch queue is full; UNAVAILABLE while
-  // shutting down. Records the version's inference metrics.
+  // else on the batcher's thread. `inputs` is not used after Infer returns. Errors to `done`:
+  // INVALID_ARGUMENT naming the column (and row), or the row limit; RESOURCE_EXHAUSTED when
+  // the batch queue is full; UNAVAILABLE while shutting down. Records the version's inference
+  // metrics.
   void Infer(std::shared_ptr<const ServedVersion> version, const table::Table& inputs,
              InferCallback done) const;
 
@@ -134,14 +182,22 @@ class ModelServer {
   std::string RenderMetrics() const;
 
  private:
-  using VersionMap = std::map<std::string, std::map<int64_t, std::shared_ptr<const ServedVersion>>,
-                              std::less<>>;
-  std::shared_ptr<const VersionMap> Snapshot() const;
+  struct ModelEntry {
+    std::map<int64_t, std::shared_ptr<const ServedVersion>> versions;
+    std::map<std::string, int64_t, std::less<>> labels;
+    std::optional<int64_t> default_version;
+    TrafficPolicy traffic;
+  };
+  using ModelMap = std::map<std::string, ModelEntry, std::less<>>;
+  std::shared_ptr<const ModelMap> Snapshot() const;
+  // Applies `change` to a copy of the map and publishes it; `change` may fail (nothing is
+  // published then).
+  absl::Status Update(const std::function<absl::Status(ModelMap&)>& change);
 
   ServingOptions options_;
   mutable std::mutex mu_;
   // Copy-on-write: a request copies the pointer under the lock and reads without it.
-  std::shared_ptr<const VersionMap> versions_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const ModelMap> models_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace strata::serving

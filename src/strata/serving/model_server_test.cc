@@ -65,6 +65,67 @@ TEST(ModelServerTest, FindsLatestOrSpecificVersion) {
   EXPECT_EQ(server.RemoveVersion("m", 3).code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ModelServerTest, DefaultVersionAndLabelsRoute) {
+  ModelServer server;
+  ASSERT_TRUE(server.AddVersion("m", 1, AbModel()).ok());
+  ASSERT_TRUE(server.AddVersion("m", 2, AbModel()).ok());
+  ASSERT_TRUE(server.SetDefaultVersion("m", 1).ok());
+  EXPECT_EQ((*server.Find("m"))->version(), 1);
+  // A newer version does not take unversioned traffic while a default is set.
+  ASSERT_TRUE(server.AddVersion("m", 3, AbModel()).ok());
+  EXPECT_EQ(server.Route("m", {})->version->version(), 1);
+  ASSERT_TRUE(server.SetLabel("m", "champion", 3).ok());
+  EXPECT_EQ((*server.FindLabel("m", "champion"))->version(), 3);
+  EXPECT_EQ(server.Route("m", VersionTarget{std::nullopt, "champion"})->version->version(), 3);
+  EXPECT_EQ(server.Route("m", VersionTarget{2, ""})->version->version(), 2);
+  auto unknown = server.FindLabel("m", "nope");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("labels: champion"));
+  EXPECT_EQ(server.SetLabel("m", "x", 9).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(server.SetDefaultVersion("m", 9).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(server.SetLabel("nope", "x", 1).code(), absl::StatusCode::kNotFound);
+  // Nothing routed can be removed from under the routing.
+  EXPECT_EQ(server.RemoveVersion("m", 1).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(server.RemoveVersion("m", 3).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(server.SetLabel("m", "champion", std::nullopt).ok());
+  EXPECT_TRUE(server.RemoveVersion("m", 3).ok());
+  EXPECT_THAT(server.Labels("m"), ::testing::IsEmpty());
+}
+
+TEST(ModelServerTest, CanarySplitsAndShadowMirrors) {
+  ModelServer server;
+  ASSERT_TRUE(server.AddVersion("m", 1, AbModel()).ok());
+  ASSERT_TRUE(server.AddVersion("m", 2, AbModel()).ok());
+  ASSERT_TRUE(server.AddVersion("m", 3, AbModel()).ok());
+  ASSERT_TRUE(server.SetDefaultVersion("m", 1).ok());
+  ASSERT_TRUE(server.SetLabel("m", "challenger", 2).ok());
+  TrafficPolicy policy;
+  policy.canary = VersionTarget{std::nullopt, "challenger"};
+  policy.canary_percent = 20;
+  policy.shadow = VersionTarget{3, ""};
+  ASSERT_TRUE(server.SetTraffic("m", policy).ok());
+  int to_canary = 0;
+  constexpr int kRequests = 5000;
+  for (int i = 0; i < kRequests; ++i) {
+    auto route = server.Route("m", {});
+    ASSERT_TRUE(route.ok());
+    if (route->version->version() == 2) ++to_canary;
+    ASSERT_NE(route->shadow, nullptr);
+    EXPECT_EQ(route->shadow->version(), 3);
+  }
+  // 20% of 5000 = 1000; binomial sd ~28, so +-150 is over 5 sd.
+  EXPECT_NEAR(to_canary, 1000, 150);
+  // A request naming its version sees neither canary nor shadow.
+  auto pinned = server.Route("m", VersionTarget{1, ""});
+  EXPECT_EQ(pinned->version->version(), 1);
+  EXPECT_EQ(pinned->shadow, nullptr);
+  // A canary label that points nowhere takes nothing.
+  ASSERT_TRUE(server.SetLabel("m", "challenger", std::nullopt).ok());
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(server.Route("m", {})->version->version(), 1);
+  policy.canary_percent = 101;
+  EXPECT_EQ(server.SetTraffic("m", policy).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ModelServerTest, ReplacedVersionKeepsServingHolders) {
   ModelServer server;
   ASSERT_TRUE(server.AddVersion("m", 1, AbModel()).ok());

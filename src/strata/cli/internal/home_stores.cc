@@ -6,6 +6,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "strata/api/artifact_handlers.h"
+#include "strata/base/status_macros.h"
+#include "strata/base/strings.h"
 
 namespace strata::cli {
 
@@ -36,6 +39,31 @@ absl::StatusOr<std::unique_ptr<tracking::TrackingStore>> OpenHomeTracking(store:
   tracking::TrackingOptions options;
   options.default_artifact_root = "mlflow-artifacts:";  // as strata server
   return tracking::TrackingStore::Open(db, options);
+}
+
+serving::PackageLocator HomePackageLocator(tracking::TrackingStore* tracking) {
+  return [tracking](const registry::ModelVersion& v) -> absl::StatusOr<std::string> {
+    const std::string& where = v.storage_location.empty() ? v.source : v.storage_location;
+    constexpr std::string_view kRuns = "runs:/";
+    if (std::string_view(where).substr(0, kRuns.size()) == kRuns) {
+      std::string_view rest = std::string_view(where).substr(kRuns.size());
+      const size_t slash = rest.find('/');
+      const std::string run_id(rest.substr(0, slash));
+      std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+      ASSIGN_OR_RETURN(std::string artifact_uri, tracking->RunArtifactUri(run_id));
+      ASSIGN_OR_RETURN(std::string root, api::MlflowArtifactsUriToPath(artifact_uri));
+      if (path.empty()) return root;
+      RETURN_IF_ERROR(blob::ValidateArtifactPath(path));
+      return root.empty() ? std::string(path) : absl::StrCat(root, "/", AsAbsl(path));
+    }
+    absl::StatusOr<std::string> path = api::MlflowArtifactsUriToPath(where);
+    if (!path.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model '", v.name, "' version ", v.version, ": source '", where,
+          "' is neither runs:/RUN/PATH nor mlflow-artifacts: (", path.status().message(), ")"));
+    }
+    return path;
+  };
 }
 
 }  // namespace strata::cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "strata/serving/registry_source.h"
 #include "strata/store/database.h"
 #include "strata/tracking/tracking_store.h"
 
@@ -25,6 +26,11 @@ std::string HomeArtifactsDir(const std::string& home, const std::string& artifac
 
 // The tracking store with the server's default artifact root (mlflow-artifacts:).
 absl::StatusOr<std::unique_ptr<tracking::TrackingStore>> OpenHomeTracking(store::Database* db);
+
+// Where a registered version's package lives in the home's blob store: for a source
+// "runs:/RUN/PATH" the run's artifact folder + PATH (what `models register` writes); for an
+// "mlflow-artifacts:" location that folder. Other schemes are INVALID_ARGUMENT.
+serving::PackageLocator HomePackageLocator(tracking::TrackingStore* tracking);
 
 }  // namespace strata::cli
 

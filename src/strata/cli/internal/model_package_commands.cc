@@ -199,6 +199,17 @@ ModelPackageCommands::ModelPackageCommands(CLI::App* models) {
   reg->add_option("--store", store_uri_, "Metadata store URI; default sqlite under --home");
   reg->add_option("--artifacts", artifacts_dir_, "Blob store directory; default <home>/artifacts");
   actions_.push_back({reg, [this] { return Register(); }});
+
+  CLI::App* alias = models->add_subcommand(
+      "alias", "Point an alias of a registered model at a version (or --delete it)");
+  alias->add_option("name", alias_model_, "Registered model name")->required();
+  alias->add_option("alias", alias_, "Alias, e.g. champion")->required();
+  alias->add_option("version", alias_version_, "Version number");
+  alias->add_flag("--delete", alias_delete_, "Remove the alias");
+  alias->add_option("--home", home_, "Home directory (default $STRATA_HOME or ~/.strata)")
+      ->capture_default_str();
+  alias->add_option("--store", store_uri_, "Metadata store URI; default sqlite under --home");
+  actions_.push_back({alias, [this] { return Alias(); }});
 }
 
 int ModelPackageCommands::Run() {
@@ -275,6 +286,31 @@ int ModelPackageCommands::Register() {
   };
   absl::Status s = run();
   if (!s.ok()) return Fail("register", s);
+  return 0;
+}
+
+int ModelPackageCommands::Alias() {
+  if (alias_delete_ == (alias_version_ > 0)) {
+    std::fprintf(stderr, "strata models alias: give a version >= 1, or --delete\n");
+    return 2;
+  }
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, OpenHomeDatabase(home_, store_uri_));
+    ASSIGN_OR_RETURN(std::unique_ptr<registry::ModelRegistry> registry,
+                     registry::ModelRegistry::Open(db.get()));
+    if (alias_delete_) {
+      RETURN_IF_ERROR(registry->DeleteRegisteredModelAlias(alias_model_, alias_, "cli"));
+      std::printf("deleted alias %s of %s\n", alias_.c_str(), alias_model_.c_str());
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(
+        registry->SetRegisteredModelAlias(alias_model_, alias_, alias_version_, "cli"));
+    std::printf("%s@%s -> version %lld\n", alias_model_.c_str(), alias_.c_str(),
+                static_cast<long long>(alias_version_));
+    return absl::OkStatus();
+  };
+  absl::Status s = run();
+  if (!s.ok()) return Fail("alias", s);
   return 0;
 }
 

@@ -1,8 +1,9 @@
-// `strata models import|predict|register`: model packages, run in-process on local files and
+// `strata models import|predict|register|alias`: model packages, run in-process on local files and
 // on the home directory's metadata and artifact stores (the ones `strata server` serves).
 #ifndef STRATA_CLI_INTERNAL_MODEL_PACKAGE_COMMANDS_H_
 #define STRATA_CLI_INTERNAL_MODEL_PACKAGE_COMMANDS_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@ class ModelPackageCommands {
   int Import();
   int Predict();
   int Register();
+  int Alias();
 
   std::string flavor_ = "xgboost";
   std::string model_file_;
@@ -36,6 +38,10 @@ class ModelPackageCommands {
   std::string home_;
   std::string store_uri_;
   std::string artifacts_dir_;
+  std::string alias_model_;
+  std::string alias_;
+  int64_t alias_version_ = 0;
+  bool alias_delete_ = false;
   std::vector<std::pair<CLI::App*, std::function<int()>>> actions_;
 };
 

@@ -1,17 +1,29 @@
 #include "strata/cli/internal/serve_command.h"
 
+#include <algorithm>
 #include <csignal>
+#include <map>
 #include <cstdio>
 #include <memory>
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "strata/api/inference_handlers.h"
 #include "strata/api/v2_protocol.h"
+#include "strata/base/status_macros.h"
+#include "strata/base/strings.h"
+#include "strata/blob/artifact_store.h"
+#include "strata/cli/internal/home_stores.h"
 #include "strata/cli/internal/stop_signals.h"
 #include "strata/http/server.h"
 #include "strata/models/model_package.h"
+#include "strata/registry/model_registry.h"
 #include "strata/serving/model_server.h"
+#include "strata/serving/registry_source.h"
+#include "strata/serving/registry_watcher.h"
+#include "strata/tracking/tracking_store.h"
 
 namespace strata::cli {
 
@@ -38,21 +50,90 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->capture_default_str();
   command_->add_option("--max-body-bytes", max_body_bytes_)->capture_default_str();
   command_->add_option("--access-log", access_log_, "Access log path or '-' for stderr (default none)");
+  home_ = DefaultHome();
+  command_->add_option("--home", home_, "Home of the registry (default $STRATA_HOME or ~/.strata)")
+      ->capture_default_str();
+  command_->add_option("--store", store_uri_, "Metadata store URI; default sqlite under --home");
+  command_->add_option("--artifacts", artifacts_dir_, "Blob store directory; default <home>/artifacts");
+  command_->add_option("--cache-dir", cache_dir_,
+                       "Where fetched registry packages are kept; default <home>/serving-cache");
+  command_->add_option("--poll-interval-ms", poll_interval_ms_,
+                       "How often registry URIs are re-resolved (hot reload)")
+      ->capture_default_str();
+  command_->add_option("--keep-versions", keep_versions_,
+                       "Versions kept loaded per model (latest N for models:/NAME/latest; "
+                       "current + former targets for aliases)")
+      ->capture_default_str();
+  command_->add_option("--canary", canaries_,
+                       "NAME=VERSION_OR_LABEL:PERCENT: that share of NAME's unversioned "
+                       "requests goes to the canary (repeatable)");
+  command_->add_option("--shadow", shadows_,
+                       "NAME=VERSION_OR_LABEL: also predict NAME's unversioned requests on it; "
+                       "answers are logged, not returned (repeatable)");
 }
+
+namespace {
+
+serving::VersionTarget ParseTarget(std::string_view text) {
+  serving::VersionTarget target;
+  int64_t v = 0;
+  if (absl::SimpleAtoi(AsAbsl(text), &v) && v >= 1) {
+    target.version = v;
+  } else {
+    target.label = std::string(text);
+  }
+  return target;
+}
+
+// "NAME=TARGET[:PERCENT]" -> name, target, percent (-1 when absent).
+absl::Status ParseTrafficFlag(std::string_view flag, bool with_percent, std::string& name,
+                              serving::VersionTarget& target, double& percent) {
+  const size_t eq = flag.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", AsAbsl(flag), "' is not NAME=..."));
+  }
+  name = std::string(flag.substr(0, eq));
+  std::string_view rest = flag.substr(eq + 1);
+  if (with_percent) {
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos ||
+        !absl::SimpleAtod(AsAbsl(rest.substr(colon + 1)), &percent) || percent < 0 ||
+        percent > 100) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", AsAbsl(flag), "': expected NAME=VERSION_OR_LABEL:PERCENT with PERCENT in 0..100"));
+    }
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", AsAbsl(flag), "' names no version"));
+  }
+  target = ParseTarget(rest);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int ServeCommand::Run() {
   if (!command_->parsed()) return -1;
+  std::vector<serving::ModelUri> uris;
+  std::vector<std::string> dirs;
   for (const std::string& m : models_) {
-    if (std::string_view(m).substr(0, 8) == "models:/") {
-      std::fprintf(stderr,
-                   "strata serve: --model %s: registry URIs (models:/NAME@ALIAS) are not "
-                   "supported yet; pass a package directory\n",
-                   m.c_str());
-      return 2;
+    if (std::string_view(m).substr(0, 7) == "models:") {
+      absl::StatusOr<serving::ModelUri> uri = serving::ParseModelUri(m);
+      if (!uri.ok()) {
+        std::fprintf(stderr, "strata serve: --model: %s\n",
+                     std::string(uri.status().message()).c_str());
+        return 2;
+      }
+      uris.push_back(std::move(*uri));
+    } else {
+      dirs.push_back(m);
     }
   }
-  if (names_.size() > models_.size() || versions_.size() > models_.size()) {
-    std::fprintf(stderr, "strata serve: more --name/--version values than --model values\n");
+  if (names_.size() > dirs.size() || versions_.size() > dirs.size()) {
+    std::fprintf(stderr,
+                 "strata serve: more --name/--version values than package directories "
+                 "(registry URIs take the registered name and version)\n");
     return 2;
   }
   const sigset_t signals = BlockStopSignals();
@@ -63,8 +144,8 @@ int ServeCommand::Run() {
   options.batching.max_queue_delay_us = max_queue_delay_us_;
   options.batching.max_queue_rows = max_queue_rows_;
   auto models = std::make_shared<serving::ModelServer>(options);
-  for (size_t i = 0; i < models_.size(); ++i) {
-    absl::StatusOr<std::unique_ptr<models::Model>> model = models::Model::Load(models_[i]);
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<models::Model>> model = models::Model::Load(dirs[i]);
     if (!model.ok()) {
       std::fprintf(stderr, "strata serve: %s\n", model.status().ToString().c_str());
       return 1;
@@ -72,7 +153,7 @@ int ServeCommand::Run() {
     std::string name = i < names_.size() ? names_[i] : (*model)->manifest().name;
     if (name.empty()) {
       std::fprintf(stderr, "strata serve: --model %s: the package has no name; pass --name\n",
-                   models_[i].c_str());
+                   dirs[i].c_str());
       return 2;
     }
     int64_t version = i < versions_.size() ? versions_[i] : 1;
@@ -82,7 +163,87 @@ int ServeCommand::Run() {
       return 2;
     }
     std::fprintf(stderr, "strata serve: model %s version %lld from %s\n", name.c_str(),
-                 static_cast<long long>(version), models_[i].c_str());
+                 static_cast<long long>(version), dirs[i].c_str());
+  }
+
+  // Registry URIs: the stores stay open for the watcher's polls.
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<blob::ArtifactStore> blobs;
+  std::unique_ptr<tracking::TrackingStore> tracking;
+  std::unique_ptr<registry::ModelRegistry> registry;
+  std::unique_ptr<serving::RegistrySource> source;
+  std::unique_ptr<serving::RegistryWatcher> watcher;
+  if (!uris.empty()) {
+    absl::Status opened = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(db, OpenHomeDatabase(home_, store_uri_));
+      ASSIGN_OR_RETURN(blobs, blob::ArtifactStore::Open(HomeArtifactsDir(home_, artifacts_dir_)));
+      ASSIGN_OR_RETURN(tracking, OpenHomeTracking(db.get()));
+      ASSIGN_OR_RETURN(registry, registry::ModelRegistry::Open(db.get()));
+      return absl::OkStatus();
+    }();
+    if (!opened.ok()) {
+      std::fprintf(stderr, "strata serve: %s\n", opened.ToString().c_str());
+      return 1;
+    }
+    source = std::make_unique<serving::RegistrySource>(
+        registry.get(), blobs.get(), HomePackageLocator(tracking.get()),
+        cache_dir_.empty() ? absl::StrCat(home_, "/serving-cache") : cache_dir_);
+    serving::WatchOptions watch;
+    watch.poll_interval_ms = std::max<int64_t>(poll_interval_ms_, 10);
+    watch.keep_versions = keep_versions_;
+    watcher = std::make_unique<serving::RegistryWatcher>(models.get(), source.get(), watch);
+    for (const serving::ModelUri& uri : uris) {
+      absl::Status added = watcher->Add(uri);
+      if (!added.ok()) {
+        std::fprintf(stderr, "strata serve: %s: %s\n", uri.text.c_str(),
+                     added.ToString().c_str());
+        return 1;
+      }
+      std::fprintf(stderr, "strata serve: model %s version %lld from %s\n", uri.name.c_str(),
+                   static_cast<long long>(models->Find(uri.name).value()->version()),
+                   uri.text.c_str());
+    }
+  }
+
+  // Traffic: canary and shadow per model name.
+  std::map<std::string, serving::TrafficPolicy> traffic;
+  for (const auto& [flags, with_percent] :
+       {std::pair{&canaries_, true}, std::pair{&shadows_, false}}) {
+    for (const std::string& flag : *flags) {
+      std::string name;
+      serving::VersionTarget target;
+      double percent = 0;
+      absl::Status parsed = ParseTrafficFlag(flag, with_percent, name, target, percent);
+      if (!parsed.ok()) {
+        std::fprintf(stderr, "strata serve: %s %s\n", with_percent ? "--canary" : "--shadow",
+                     std::string(parsed.message()).c_str());
+        return 2;
+      }
+      serving::TrafficPolicy& policy = traffic[name];
+      if (with_percent) {
+        policy.canary = target;
+        policy.canary_percent = percent;
+      } else {
+        policy.shadow = target;
+      }
+    }
+  }
+  for (const auto& [name, policy] : traffic) {
+    for (const serving::VersionTarget* t : {&policy.canary, &policy.shadow}) {
+      if (t->empty()) continue;
+      absl::Status served = t->version.has_value() ? models->Find(name, t->version).status()
+                                                   : models->FindLabel(name, t->label).status();
+      if (!served.ok()) {
+        std::fprintf(stderr, "strata serve: traffic target of '%s' is not served: %s\n",
+                     name.c_str(), std::string(served.message()).c_str());
+        return 2;
+      }
+    }
+    absl::Status set = models->SetTraffic(name, policy);
+    if (!set.ok()) {
+      std::fprintf(stderr, "strata serve: %s\n", set.ToString().c_str());
+      return 2;
+    }
   }
 
   http::Router router;
@@ -94,7 +255,12 @@ int ServeCommand::Run() {
   http_options.max_body_bytes = max_body_bytes_;
   http_options.access_log_path = access_log_;
   http_options.error_responder = api::WriteV2Error;
-  http_options.extra_metrics = [models] { return models->RenderMetrics(); };
+  serving::RegistryWatcher* watcher_ptr = watcher.get();
+  http_options.extra_metrics = [models, watcher_ptr] {
+    std::string text = models->RenderMetrics();
+    if (watcher_ptr != nullptr) text += watcher_ptr->RenderMetrics();
+    return text;
+  };
   absl::StatusOr<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(router), http_options);
   if (!server.ok()) {
@@ -103,7 +269,9 @@ int ServeCommand::Run() {
   }
   std::fprintf(stderr, "strata serve listening on http://%s:%d\n", host_.c_str(),
                (*server)->port());
+  if (watcher != nullptr) watcher->Start();
   WaitUntilStopped(signals, [&] { (*server)->Stop(); }, [&] { (*server)->Wait(); });
+  if (watcher != nullptr) watcher->Stop();
   return 0;
 }
 

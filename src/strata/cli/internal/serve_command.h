@@ -1,5 +1,7 @@
-// `strata serve --model DIR [--name N] [--model DIR2 --name N2 ...] --port P`: the inference
-// server (Open Inference Protocol V2 REST) over local model packages.
+// `strata serve --model models:/NAME@ALIAS|models:/NAME/VERSION|models:/NAME/latest|DIR ...
+// --port P`: the inference server (Open Inference Protocol V2, TF Serving REST, MLflow
+// /invocations) over registered versions (fetched from the home's stores, followed by polling
+// the registry and hot-swapped) and local packages.
 #ifndef STRATA_CLI_INTERNAL_SERVE_COMMAND_H_
 #define STRATA_CLI_INTERNAL_SERVE_COMMAND_H_
 
@@ -33,6 +35,14 @@ class ServeCommand {
   int64_t max_queue_rows_ = 0;
   uint64_t max_body_bytes_ = 64ull << 20;
   std::string access_log_;
+  std::string home_;
+  std::string store_uri_;
+  std::string artifacts_dir_;
+  std::string cache_dir_;
+  int64_t poll_interval_ms_ = 2000;
+  int keep_versions_ = 1;
+  std::vector<std::string> canaries_;
+  std::vector<std::string> shadows_;
 };
 
 }  // namespace strata::cli
