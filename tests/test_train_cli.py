@@ -175,6 +175,28 @@ def cross_validation(env):
     assert len(folds) == 3 and abs(np.mean(folds) - logged["cv_accuracy_mean"]) < 1e-12, folds
 
 
+def cross_validation_refits_transforms(env):
+    # A unique id per row, target-encoded: fitted on all training rows, each row's encoding
+    # would reveal its own label and cross-validation would score ~1.0. Refitted per fold, a
+    # held-out row's id is unseen (the global mean) and the folds score chance.
+    rng = np.random.default_rng(11)
+    n = 600
+    path = os.path.join(env.home, "leak.csv")
+    y = rng.integers(0, 2, size=n)
+    with open(path, "w") as f:
+        f.write("id,noise,y\n")
+        for i in range(n):
+            f.write(f"r{i},{rng.normal():.6f},{y[i]}\n")
+    spec = os.path.join(env.home, "leak-transforms.json")
+    with open(spec, "w") as f:
+        json.dump({"steps": [{"kind": "target_encoder", "columns": ["id"]}]}, f)
+    r = train(env.home, "--data", path, "--target", "y", "--model", "gbdt", "--cv", "3",
+              "--transforms", spec, "--params", "num_rounds=10")
+    assert r.returncode == 0, r.stderr
+    auc = json.loads(r.stdout)["cv"]["mean"]["roc_auc"]
+    assert 0.3 < auc < 0.7, auc
+
+
 def random_search(env):
     path, _, _ = env.files["binary"]
     space = os.path.join(env.home, "space.yaml")
@@ -248,6 +270,8 @@ def main():
                 checks.run(f"{model} {name}: metrics = sklearn's", check_model_run, env, name, model)
         checks.run("early stopping keeps the best round", early_stopping, env)
         checks.run("cross-validation", cross_validation, env)
+        checks.run("cross-validation refits transforms per fold",
+                   cross_validation_refits_transforms, env)
         checks.run("random search: child runs, best marked", random_search, env)
         checks.run("glm: binary, multiclass, regression", glm_runs, env)
         checks.run("bad input", bad_input, env)

@@ -308,6 +308,11 @@ class TrainRun {
     if (!args_.transforms.empty()) {
       ASSIGN_OR_RETURN(std::string spec, ReadFile(args_.transforms));
       ASSIGN_OR_RETURN(pipeline, data::TransformPipeline::FromSpecYaml(spec));
+      if (args_.cv >= 2) {
+        // Cross-validation refits the pipeline on each fold's training rows.
+        transform_spec_ = spec;
+        raw_train_ = train_table;
+      }
       RETURN_IF_ERROR(pipeline->Fit(train_table, args_.target));
       ASSIGN_OR_RETURN(train_table, pipeline->Transform(train_table));
       ASSIGN_OR_RETURN(eval_table, pipeline->Transform(eval_table));
@@ -561,8 +566,9 @@ class TrainRun {
 
   absl::Status CrossValidate(const Trainer& trainer, const train::EncodedTarget& target,
                              const Split& split, const std::map<std::string, std::string>& params) {
-    // Folds over the training rows, with the features the pipeline fitted on all of them
-    // produced (the pipeline is not refitted per fold).
+    // Folds over the training rows. With transforms, each fold fits its own pipeline on its
+    // training rows only, so no statistic of the held-out rows (means, categories, bins)
+    // leaks into the features it is scored on.
     const train::KFoldOptions k{.k = args_.cv, .shuffle = true, .seed = args_.seed};
     absl::StatusOr<std::vector<train::Fold>> folds;
     if (target.task == models::Task::kRegression) {
@@ -574,9 +580,21 @@ class TrainRun {
     RETURN_IF_ERROR(folds.status());
     auto fit_fold = [&](int, const train::Fold& fold) -> absl::StatusOr<train::FoldMetrics> {
       Split s;
-      s.train = train::TakeRows(split.train, fold.train);
+      if (transform_spec_.has_value()) {
+        ASSIGN_OR_RETURN(data::TransformPipeline fold_pipeline,
+                         data::TransformPipeline::FromSpecYaml(*transform_spec_));
+        ASSIGN_OR_RETURN(table::Table fold_train, raw_train_.Take(fold.train));
+        ASSIGN_OR_RETURN(table::Table fold_test, raw_train_.Take(fold.test));
+        RETURN_IF_ERROR(fold_pipeline.Fit(fold_train, args_.target));
+        ASSIGN_OR_RETURN(fold_train, fold_pipeline.Transform(fold_train));
+        ASSIGN_OR_RETURN(fold_test, fold_pipeline.Transform(fold_test));
+        ASSIGN_OR_RETURN(s.train, train::BuildFeatureMatrix(fold_train, args_.target));
+        ASSIGN_OR_RETURN(s.eval, train::BuildFeatureMatrix(fold_test, args_.target));
+      } else {
+        s.train = train::TakeRows(split.train, fold.train);
+        s.eval = train::TakeRows(split.train, fold.test);
+      }
       s.train_y = train::TakeValues(split.train_y, fold.train);
-      s.eval = train::TakeRows(split.train, fold.test);
       s.eval_y = train::TakeValues(split.train_y, fold.test);
       std::map<std::string, std::string> fold_params = params;
       fold_params.erase("early_stopping_rounds");  // the fold's test rows must not pick rounds
@@ -693,6 +711,10 @@ class TrainRun {
   std::string training_dataset_;
   std::string experiment_id_;
   std::string run_id_;
+  // Set with --cv and --transforms: the spec and the untransformed training rows, for the
+  // per-fold refits.
+  std::optional<std::string> transform_spec_;
+  table::Table raw_train_;
   std::string run_root_;
   json summary_ = json::object();
 };
