@@ -10,6 +10,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
+#include "strata/cli/internal/home_stores.h"
 #include "strata/cli/internal/model_package_commands.h"
 #include "strata/cli/internal/serve_command.h"
 #include "strata/cli/internal/stop_signals.h"
@@ -18,11 +19,6 @@
 
 namespace strata::cli {
 namespace {
-
-std::string DefaultHome() {
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.strata";
-}
 
 // Blocks SIGINT/SIGTERM in every thread and stops the server when one arrives, so the HTTP
 // threads never run signal handlers.

@@ -28,7 +28,6 @@ namespace {
 
 using nlohmann::json;
 
-// $STRATA_HOME, else ~/.strata: where `strata server` keeps strata.db and artifacts/.
 std::string HumanBytes(int64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(n);

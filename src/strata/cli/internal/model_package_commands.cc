@@ -44,7 +44,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// $STRATA_HOME, else ~/.strata (as `strata data add` and `strata server`).
 // The output column names: the signature's when it names them all, else by task.
 std::vector<std::string> OutputNames(const models::Manifest& m, int num_outputs) {
   if (static_cast<int>(m.signature.outputs.size()) == num_outputs) {
