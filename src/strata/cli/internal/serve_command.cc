@@ -28,8 +28,8 @@
 namespace strata::cli {
 
 ServeCommand::ServeCommand(CLI::App& app) {
-  command_ = app.add_subcommand("serve", "Serve model packages over HTTP (Open Inference Protocol V2)");
-  command_->add_option("--model", models_, "Model package directory (repeatable)")->required();
+  command_ = app.add_subcommand("serve", "Serve models over HTTP (Open Inference Protocol V2, TF Serving REST, MLflow /invocations)");
+  command_->add_option("--model", models_, "models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/latest or a package directory (repeatable)")->required();
   command_->add_option("--name", names_,
                        "Name to serve each --model under, in order (default: the package's name)");
   command_->add_option("--version", versions_, "Version number of each --model, in order (default 1)");
