@@ -32,6 +32,8 @@ constexpr size_t kMaxDrainBytes = 8 << 20;
 constexpr auto kDrainTimeout = std::chrono::seconds(2);
 // A body buffer larger than this is not kept for the next request on the connection.
 constexpr size_t kMaxSpareBodyCapacity = 1 << 20;
+// What the first read of a request asks for (the buffer keeps this capacity afterwards).
+constexpr size_t kFirstReadBytes = 16 << 10;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view Sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
@@ -146,6 +148,25 @@ void Connection::ReadHeader() {
   parser_->get().body() = std::move(body_spare_);
   reading_ = true;
   SetDeadline(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
+  if (buffer_.size() == 0) {
+    // Beast reads at most 512 bytes at a time into a small buffer, which splits a typical
+    // inference request (header + a ~1 KB body) over two or three receive calls. One large
+    // read first usually brings the whole request; Beast then parses it from the buffer.
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            beast::bind_front_handler(&Connection::OnFirstBytes,
+                                                      shared_from_this()));
+    return;
+  }
+  bhttp::async_read_header(socket_, buffer_, *parser_,
+                           beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+}
+
+void Connection::OnFirstBytes(ErrorCode ec, size_t bytes) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  buffer_.commit(bytes);
   bhttp::async_read_header(socket_, buffer_, *parser_,
                            beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
 }

@@ -71,6 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   friend class AsyncSink;
 
   void ReadHeader();
+  void OnFirstBytes(ErrorCode ec, size_t bytes);
   void OnHeader(ErrorCode ec, size_t bytes);
   void ReadBody();
   void OnBody(ErrorCode ec, size_t bytes);
