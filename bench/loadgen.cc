@@ -10,7 +10,8 @@
 // Usage:
 //   loadgen --port P [--host 127.0.0.1] [--path /] [--body-file F] [--content-type T]
 //           --rate R [--connections 16] [--threads 1] [--duration 10] [--warmup 2]
-// Prints one JSON object: offered and achieved rate, latency percentiles (ms) over the
+// Prints one JSON object: the offered rate, the achieved rate (responses received during the
+// measured period / its length), latency percentiles (ms) of the requests scheduled in the
 // measured period (after the warm-up), counts of non-2xx responses and socket errors.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -61,7 +62,8 @@ struct Options {
 
 struct ThreadResult {
   std::vector<int64_t> latencies_ns;  // measured period only
-  int64_t completed = 0;              // measured period only
+  int64_t completed = 0;              // scheduled in the measured period and answered
+  int64_t answered_in_window = 0;     // responses received during the measured period
   int64_t non2xx = 0;
   int64_t socket_errors = 0;
   int64_t scheduled = 0;   // measured period only
@@ -115,6 +117,7 @@ class Worker {
     const int64_t measure_from = start_ns_ + static_cast<int64_t>(options_.warmup_s * 1e9);
     const int64_t end = measure_from + static_cast<int64_t>(options_.duration_s * 1e9);
     measure_from_ = measure_from;
+    measure_end_ = end;
     int64_t sent_index = 0;
     std::vector<epoll_event> events(conns_.size() + 1);
     for (;;) {
@@ -260,6 +263,7 @@ class Worker {
         return;
       }
       int64_t now = NowNs();
+      if (now >= measure_from_ && now < measure_end_) ++result_.answered_in_window;
       if (c.scheduled_ns >= measure_from_) {
         result_.latencies_ns.push_back(now - c.scheduled_ns);
         ++result_.completed;
@@ -282,6 +286,7 @@ class Worker {
   const double interval_ns_;
   const int64_t start_ns_;
   int64_t measure_from_ = 0;
+  int64_t measure_end_ = 0;
   int epoll_ = -1;
   std::vector<Conn> conns_;
   std::deque<int64_t> queue_;
@@ -375,6 +380,7 @@ int main(int argc, char** argv) {
     all.latencies_ns.insert(all.latencies_ns.end(), r.latencies_ns.begin(),
                             r.latencies_ns.end());
     all.completed += r.completed;
+    all.answered_in_window += r.answered_in_window;
     all.non2xx += r.non2xx;
     all.socket_errors += r.socket_errors;
     all.scheduled += r.scheduled;
@@ -385,7 +391,7 @@ int main(int argc, char** argv) {
       "{\"offered_rps\": %.1f, \"achieved_rps\": %.1f, \"scheduled\": %lld, \"completed\": %lld, "
       "\"unfinished\": %lld, \"non2xx\": %lld, \"socket_errors\": %lld, \"p50_ms\": %.4f, "
       "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"p999_ms\": %.4f, \"max_ms\": %.4f}\n",
-      o.rate, static_cast<double>(all.completed) / o.duration_s,
+      o.rate, static_cast<double>(all.answered_in_window) / o.duration_s,
       static_cast<long long>(all.scheduled), static_cast<long long>(all.completed),
       static_cast<long long>(all.unfinished), static_cast<long long>(all.non2xx),
       static_cast<long long>(all.socket_errors), Percentile(all.latencies_ns, 50),

@@ -11,8 +11,8 @@ Measures:
     the same V2 body; bench/peers/flask_xgb_app.py) and Strata (body: one 2-D FP32 tensor
     [1, 30]; and one tensor per column, 30 tensors [1])
   * latency at half of Strata's max rate with bench/loadgen.cc, an open-loop constant-rate
-    generator (wrk2 is not available): requests are scheduled at fixed intervals over 16
-    keep-alive connections and latency is measured from the scheduled send time, so queueing
+    generator (wrk2 is not available): requests are scheduled at fixed intervals over 64
+    keep-alive connections (2 threads, as wrk -t2 -c64) and latency is measured from the scheduled send time, so queueing
     behind a stall is counted (no coordinated omission); p50/p90/p99/p99.9
   * optionally with dynamic batching on (--batching)
 
@@ -92,9 +92,10 @@ def build_loadgen(path):
     return out
 
 
-def loadgen(binary, port, path, body_file, rate, duration, conns=16):
+def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2):
     out = subprocess.run([binary, "--port", str(port), "--path", path, "--body-file", body_file,
                           "--rate", str(rate), "--connections", str(conns),
+                          "--threads", str(threads),
                           "--duration", str(duration), "--warmup", "2"],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
@@ -271,7 +272,7 @@ def main():
                       f"to flask+gunicorn {r['rps'] / g['rps']:.1f}")
                 half = loadgen(lg, port, "/v2/models/trees/infer", body_path,
                                round(r["rps"] / 2), args.duration)
-                print(f"{label} V2 {body_name:<7} open loop at half the max rate (16 conns): "
+                print(f"{label} V2 {body_name:<7} open loop at half the max rate (2 threads, 64 conns): "
                       f"{fmt_open_loop(half)}")
             stop(proc)
             procs.remove(proc)
