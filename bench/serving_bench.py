@@ -6,14 +6,18 @@ Model (issue 4): 100 trees of depth 6 trained by python xgboost 1.7 on 200,000 x
 features, imported with `strata models import --flavor xgboost`.
 
 Measures:
-  * max requests/s and latency percentiles at wrk -t2 -c64 -d10s --latency, nginx and Strata
-    (body: one 2-D FP32 tensor [1, 30]; and one tensor per column, 30 tensors [1])
-  * p99 at about half of Strata's max rate: wrk2 is not available, so each connection waits
-    1 ms between requests (bench/wrk/v2_infer.lua DELAY_MS) with connections chosen so that
-    the offered rate is ~half the max; the achieved rate is printed beside the percentiles
+  * max requests/s and latency percentiles at wrk -t2 -c64 -d10s --latency: nginx, a Flask +
+    gunicorn scoring server (2 sync workers, xgboost Booster.inplace_predict on the same model,
+    the same V2 body; bench/peers/flask_xgb_app.py) and Strata (body: one 2-D FP32 tensor
+    [1, 30]; and one tensor per column, 30 tensors [1])
+  * latency at half of Strata's max rate with bench/loadgen.cc, an open-loop constant-rate
+    generator (wrk2 is not available): requests are scheduled at fixed intervals over 64
+    keep-alive connections (2 threads, as wrk -t2 -c64) and latency is measured from the scheduled send time, so queueing
+    behind a stall is counted (no coordinated omission); p50/p90/p99/p99.9
   * optionally with dynamic batching on (--batching)
 
 Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
+       [--loadgen PATH]  (default: compiles bench/loadgen.cc with g++ -O2 into build/loadgen)
 """
 import argparse
 import json
@@ -75,6 +79,57 @@ def wrk(url, script=None, conns=64, duration=10, env=None, threads=2):
             "socket_errors": errors.group(1).strip() if errors else ""}
 
 
+def build_loadgen(path):
+    if path:
+        return os.path.abspath(path)
+    out_dir = os.path.join(HERE, "..", "build", "loadgen")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "loadgen")
+    src = os.path.join(HERE, "loadgen.cc")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+        subprocess.run(["g++", "-std=c++20", "-O2", "-DNDEBUG", src, "-o", out, "-lpthread"],
+                       check=True)
+    return out
+
+
+def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2):
+    out = subprocess.run([binary, "--port", str(port), "--path", path, "--body-file", body_file,
+                          "--rate", str(rate), "--connections", str(conns),
+                          "--threads", str(threads),
+                          "--duration", str(duration), "--warmup", "2"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def fmt_open_loop(r):
+    extra = ""
+    if r["non2xx"] or r["socket_errors"] or r["unfinished"]:
+        extra = (f"  non-2xx {r['non2xx']} socket errors {r['socket_errors']} "
+                 f"unfinished {r['unfinished']}")
+    return (f"offered {r['offered_rps']:,.0f}/s achieved {r['achieved_rps']:,.0f}/s  "
+            f"p50 {r['p50_ms']:.3f} ms  p90 {r['p90_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  "
+            f"p99.9 {r['p999_ms']:.3f} ms  max {r['max_ms']:.3f} ms" + extra)
+
+
+def start_gunicorn(tmp, model):
+    port = free_port()
+    log = open(os.path.join(tmp, "gunicorn.log"), "wb")
+    proc = subprocess.Popen(
+        ["/usr/bin/python3", "-m", "gunicorn", "-w", "2", "-k", "sync", "--chdir",
+         os.path.join(HERE, "peers"), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "flask_xgb_app:app"],
+        env={**os.environ, "STRATA_BENCH_MODEL": model}, stdout=subprocess.DEVNULL, stderr=log)
+    wait_port(port)
+    return proc, port
+
+
+def post_v2(port, body):
+    import urllib.request
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/models/trees/infer",
+                                 data=body.encode(), headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req).read())["outputs"][0]["data"][0]
+
+
 def start_nginx(tmp):
     port = free_port()
     body = json.dumps({"status": "ok", "server": "nginx", "pad": "x" * 14})
@@ -125,7 +180,7 @@ def train_package(strata, tmp):
                     "--out", pkg, "--name", "trees"], check=True)
     row = x[0].astype(np.float64)
     expected = float(booster.inplace_predict(x[:1])[0])
-    return pkg, row, expected
+    return pkg, row, expected, model
 
 
 def start_strata(strata, pkg, tmp, extra=()):
@@ -159,6 +214,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", default="build/release/strata")
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--loadgen", default="",
+                    help="a built bench/loadgen (default: compile it into build/loadgen)")
     ap.add_argument("--batching", action="store_true",
                     help="also run with --max-batch-size 64 --max-queue-delay-us 200")
     args = ap.parse_args()
@@ -166,7 +223,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="strata-serving-bench-")
     procs = []
     try:
-        pkg, row, expected = train_package(strata, tmp)
+        lg = build_loadgen(args.loadgen)
+        pkg, row, expected, model = train_package(strata, tmp)
         matrix_body = json.dumps({"inputs": [{"name": "features", "shape": [1, FEATURES],
                                               "datatype": "FP32", "data": row.tolist()}]})
         columns_body = json.dumps({"inputs": [{"name": f"f{i}", "shape": [1], "datatype": "FP64",
@@ -189,28 +247,33 @@ def main():
         print(f"nginx 60-byte body   -t2 -c64: {fmt(nginx_r)}")
         stop(nginx)
         procs.remove(nginx)
+        gunicorn, gunicorn_port = start_gunicorn(tmp, model)
+        procs.append(gunicorn)
+        got = post_v2(gunicorn_port, matrix_body)
+        assert abs(got - expected) <= 1e-6, (got, expected)
+        g = wrk(f"http://127.0.0.1:{gunicorn_port}", "v2_infer.lua", duration=args.duration,
+                env={"BODY_FILE": bodies["matrix"], "INFER_PATH": "/v2/models/trees/infer"})
+        print(f"flask+gunicorn (2 sync workers, xgboost inplace_predict) V2 matrix -t2 -c64: "
+              f"{fmt(g)}  ratio to nginx {g['rps'] / nginx_r['rps']:.2f}")
+        stop(gunicorn)
+        procs.remove(gunicorn)
         for label, extra in configs:
             proc, port = start_strata(strata, pkg, tmp, extra)
             procs.append(proc)
             # Correctness first: the served prediction equals xgboost's own.
-            import urllib.request
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/models/trees/infer",
-                                         data=matrix_body.encode(),
-                                         headers={"Content-Type": "application/json"})
-            got = json.loads(urllib.request.urlopen(req).read())["outputs"][0]["data"][0]
+            got = post_v2(port, matrix_body)
             assert abs(got - expected) <= 1e-6, (got, expected)
             for body_name, body_path in bodies.items():
                 env = {"BODY_FILE": body_path, "INFER_PATH": "/v2/models/trees/infer"}
                 r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=args.duration,
                         env=env)
                 print(f"{label} V2 {body_name:<7} -t2 -c64: {fmt(r)}  "
-                      f"ratio to nginx {r['rps'] / nginx_r['rps']:.2f}")
-                # Half of the max rate: 1 ms between requests per connection.
-                conns = max(2, int(round(r["rps"] / 2 / 1000)))
-                h = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", conns=conns,
-                        duration=args.duration, env={**env, "DELAY_MS": "1"})
-                print(f"{label} V2 {body_name:<7} half rate (-c{conns}, 1 ms delay, offered "
-                      f"~{conns * 1000:,}/s): {fmt(h)}  ({h['rps'] / r['rps'] * 100:.0f}% of max)")
+                      f"ratio to nginx {r['rps'] / nginx_r['rps']:.2f}  "
+                      f"to flask+gunicorn {r['rps'] / g['rps']:.1f}")
+                half = loadgen(lg, port, "/v2/models/trees/infer", body_path,
+                               round(r["rps"] / 2), args.duration)
+                print(f"{label} V2 {body_name:<7} open loop at half the max rate (2 threads, 64 conns): "
+                      f"{fmt_open_loop(half)}")
             stop(proc)
             procs.remove(proc)
     finally:

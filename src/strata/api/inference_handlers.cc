@@ -69,6 +69,18 @@ void InferShadow(const ModelServer& server, std::shared_ptr<const ServedVersion>
   server.Infer(std::move(shadow), inputs, [](absl::StatusOr<models::Model::Predictions>) {});
 }
 
+// The shadow may be another model: it decodes the body by its own signature.
+void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
+              std::string_view body) {
+  absl::StatusOr<V2InferRequest> decoded = DecodeV2InferRequest(
+      body, shadow->model().manifest().signature, server.options().max_request_rows);
+  if (!decoded.ok()) {
+    shadow->stats().RecordRequest(false, 0);
+    return;
+  }
+  InferShadow(server, std::move(shadow), decoded->inputs);
+}
+
 void HandleModelGet(const ModelServer& server, const http::Request& req, http::Response& res) {
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action == "infer") {
@@ -110,20 +122,34 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
     return;
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
-  absl::StatusOr<V2InferRequest> decoded = DecodeV2InferRequest(
-      req.body, (*version)->model().manifest().signature, server->options().max_request_rows);
-  if (!decoded.ok()) {
-    // Counted as a failed request of the version, as Triton does for malformed requests.
-    (*version)->stats().RecordRequest(false, 0);
-    WriteStatusError(decoded.status(), res);
-    responder.Send(std::move(res));
-    return;
+  const ServedVersion& v = **version;
+  // Most requests are one [N, features] tensor: decoded straight into the feature matrix.
+  std::optional<V2FeatureRequest> fast =
+      DecodeV2FeatureRequest(req.body, v.model(), server->options().max_request_rows);
+  std::optional<V2InferRequest> decoded;
+  std::string* id = nullptr;
+  std::vector<std::string>* requested = nullptr;
+  if (fast.has_value()) {
+    id = &fast->id;
+    requested = &fast->requested_outputs;
+  } else {
+    absl::StatusOr<V2InferRequest> general = DecodeV2InferRequest(
+        req.body, v.model().manifest().signature, server->options().max_request_rows);
+    if (!general.ok()) {
+      // Counted as a failed request of the version, as Triton does for malformed requests.
+      v.stats().RecordRequest(false, 0);
+      WriteStatusError(general.status(), res);
+      responder.Send(std::move(res));
+      return;
+    }
+    decoded = std::move(*general);
+    id = &decoded->id;
+    requested = &decoded->requested_outputs;
   }
-  if (!decoded->requested_outputs.empty()) {
-    const ServedVersion& v = **version;
+  if (!requested->empty()) {
     std::vector<std::string> names =
         OutputNames(v.model().manifest(), v.model().predictor().num_outputs());
-    for (const std::string& r : decoded->requested_outputs) {
+    for (const std::string& r : *requested) {
       if (std::find(names.begin(), names.end(), r) == names.end()) {
         v.stats().RecordRequest(false, 0);
         WriteV2Error(400, absl::StrCat("output '", r, "' is not an output of model '", v.name(),
@@ -137,27 +163,29 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
   // std::function needs a copyable callable; the responder is shared by the one callback.
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
   std::shared_ptr<const ServedVersion> served = *version;
-  server->Infer(
-      served, decoded->inputs,
-      [shared_responder, served, id = std::move(decoded->id),
-       requested = std::move(decoded->requested_outputs)](
-          absl::StatusOr<models::Model::Predictions> predictions) {
-        http::Response out;
-        if (!predictions.ok()) {
-          WriteStatusError(predictions.status(), out);
-        } else {
-          absl::StatusOr<std::string> body = EncodeV2InferResponse(
-              served->name(), served->version(), id, served->model().manifest(), *predictions,
-              requested);
-          if (body.ok()) {
-            WriteJson(std::move(*body), out);
-          } else {
-            WriteStatusError(body.status(), out);
-          }
-        }
-        shared_responder->Send(std::move(out));
-      });
-  InferShadow(*server, route->shadow, decoded->inputs);
+  auto done = [shared_responder, served, id = std::move(*id), requested = std::move(*requested)](
+                  absl::StatusOr<models::Model::Predictions> predictions) {
+    http::Response out;
+    if (!predictions.ok()) {
+      WriteStatusError(predictions.status(), out);
+    } else {
+      absl::StatusOr<std::string> body =
+          EncodeV2InferResponse(served->name(), served->version(), id,
+                                served->model().manifest(), *predictions, requested);
+      if (body.ok()) {
+        WriteJson(std::move(*body), out);
+      } else {
+        WriteStatusError(body.status(), out);
+      }
+    }
+    shared_responder->Send(std::move(out));
+  };
+  if (fast.has_value()) {
+    server->InferFeatures(served, std::move(fast->features), fast->rows, std::move(done));
+  } else {
+    server->Infer(served, decoded->inputs, std::move(done));
+  }
+  if (route->shadow != nullptr) ShadowV2(*server, route->shadow, req.body);
 }
 
 void WriteTfStatusError(const absl::Status& status, http::Response& res) {

@@ -353,12 +353,15 @@ absl::Status CheckCount(const Tensor& t, int64_t expected) {
   return absl::OkStatus();
 }
 
-}  // namespace
+// The request's top level: id, the input tensors as sent, the requested outputs. The tensors
+// point into `parser`'s document.
+struct Envelope {
+  std::string id;
+  std::vector<Tensor> tensors;
+  std::vector<std::string> requested_outputs;
+};
 
-absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
-                                                    const models::Signature& signature,
-                                                    int64_t max_rows) {
-  thread_local simdjson::dom::parser parser;
+absl::StatusOr<Envelope> ParseEnvelope(simdjson::dom::parser& parser, std::string_view body) {
   element root;
   simdjson::error_code parse_error = parser.parse(body.data(), body.size()).get(root);
   if (parse_error != simdjson::SUCCESS) {
@@ -369,8 +372,7 @@ absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
   if (root.get_object().get(obj) != simdjson::SUCCESS) {
     return absl::InvalidArgumentError("the request body must be a JSON object");
   }
-  V2InferRequest request;
-  std::vector<Tensor> tensors;
+  Envelope envelope;
   bool has_inputs = false;
   for (auto field : obj) {
     std::string_view key = field.key;
@@ -379,7 +381,7 @@ absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
       if (field.value.get_string().get(id) != simdjson::SUCCESS) {
         return absl::InvalidArgumentError("id must be a string");
       }
-      request.id = std::string(id);
+      envelope.id = std::string(id);
     } else if (key == "inputs") {
       simdjson::dom::array inputs;
       if (field.value.get_array().get(inputs) != simdjson::SUCCESS) {
@@ -390,7 +392,7 @@ absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
       for (element e : inputs) {
         absl::StatusOr<Tensor> t = ReadTensor(e, i++);
         if (!t.ok()) return t.status();
-        tensors.push_back(std::move(*t));
+        envelope.tensors.push_back(std::move(*t));
       }
     } else if (key == "outputs") {
       simdjson::dom::array outputs;
@@ -402,21 +404,80 @@ absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
         if (e["name"].get_string().get(name) != simdjson::SUCCESS) {
           return absl::InvalidArgumentError("each of outputs needs a string name");
         }
-        request.requested_outputs.emplace_back(name);
+        envelope.requested_outputs.emplace_back(name);
       }
     }
   }
-  if (!has_inputs || tensors.empty()) {
+  if (!has_inputs || envelope.tensors.empty()) {
     return absl::InvalidArgumentError("the request has no inputs");
   }
+  return envelope;
+}
+
+int SpecIndex(const std::vector<models::ColumnSpec>& specs, std::string_view name) {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::optional<V2FeatureRequest> DecodeV2FeatureRequest(std::string_view body,
+                                                       const models::Model& model,
+                                                       int64_t max_rows) {
+  if (!model.features_are_float_inputs()) return std::nullopt;
+  thread_local simdjson::dom::parser parser;
+  absl::StatusOr<Envelope> envelope = ParseEnvelope(parser, body);
+  if (!envelope.ok() || envelope->tensors.size() != 1) return std::nullopt;
+  const std::vector<models::ColumnSpec>& specs = model.manifest().signature.inputs;
+  const Tensor& t = envelope->tensors[0];
+  // The conditions under which DecodeV2InferRequest reads the one tensor as the feature
+  // matrix, and every check it makes on it; anything else goes the general way.
+  if (SpecIndex(specs, t.name) >= 0 || t.shape.size() != 2) return std::nullopt;
+  if (!IsFloatDatatype(t.datatype) && !IsIntDatatype(t.datatype)) return std::nullopt;
+  const int64_t columns = static_cast<int64_t>(specs.size());
+  const int64_t rows = t.shape[0];
+  if (t.shape[1] != columns || rows < 1 || rows > max_rows) return std::nullopt;
+  if (!CheckCount(t, rows * columns).ok()) return std::nullopt;
+  V2FeatureRequest request;
+  request.features.reserve(static_cast<size_t>(rows * columns));
+  // A value FeatureMatrix would refuse (null where the column is not nullable) or the decoder
+  // would (not a number) sends the request the general way, which names it.
+  bool refused = false;
+  size_t next = 0;
+  auto leaf = [&](element e) {
+    const models::ColumnSpec& spec = specs[next++ % specs.size()];
+    if (e.is_null() && spec.nullable) {
+      request.features.push_back(std::numeric_limits<float>::quiet_NaN());
+    } else if (e.is_number()) {
+      request.features.push_back(static_cast<float>(e.get_double().value_unsafe()));
+    } else {
+      refused = true;
+      return absl::InvalidArgumentError("");
+    }
+    return absl::OkStatus();
+  };
+  if (!ForEachLeaf(t.data, leaf).ok() || refused) return std::nullopt;
+  request.rows = rows;
+  request.id = std::move(envelope->id);
+  request.requested_outputs = std::move(envelope->requested_outputs);
+  return request;
+}
+
+absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
+                                                    const models::Signature& signature,
+                                                    int64_t max_rows) {
+  thread_local simdjson::dom::parser parser;
+  absl::StatusOr<Envelope> envelope = ParseEnvelope(parser, body);
+  if (!envelope.ok()) return envelope.status();
+  V2InferRequest request;
+  request.id = std::move(envelope->id);
+  request.requested_outputs = std::move(envelope->requested_outputs);
+  std::vector<Tensor>& tensors = envelope->tensors;
 
   const std::vector<models::ColumnSpec>& specs = signature.inputs;
-  auto spec_index = [&specs](std::string_view name) -> int {
-    for (size_t i = 0; i < specs.size(); ++i) {
-      if (specs[i].name == name) return static_cast<int>(i);
-    }
-    return -1;
-  };
+  auto spec_index = [&specs](std::string_view name) { return SpecIndex(specs, name); };
   std::vector<table::Field> fields;
   std::vector<table::Column> columns;
 

@@ -10,6 +10,7 @@
 #define STRATA_API_V2_PROTOCOL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,24 @@ struct V2InferRequest {
 absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
                                                     const models::Signature& signature,
                                                     int64_t max_rows);
+
+// A request decoded straight into the model's feature matrix (rows x features, row-major).
+struct V2FeatureRequest {
+  std::string id;
+  std::vector<float> features;
+  int64_t rows = 0;
+  std::vector<std::string> requested_outputs;
+};
+
+// The fast path of DecodeV2InferRequest for the common request: one [N, features] FP32/FP64
+// tensor for a model whose features are its float inputs (models::Model::
+// features_are_float_inputs). Returns nullopt for any other request and for anything
+// DecodeV2InferRequest or the model's validation would refuse; decode those with
+// DecodeV2InferRequest, which names the error. When it returns a request, its features are
+// exactly what DecodeV2InferRequest + Model::FeatureMatrix would produce.
+std::optional<V2FeatureRequest> DecodeV2FeatureRequest(std::string_view body,
+                                                       const models::Model& model,
+                                                       int64_t max_rows);
 
 // The names of a model's outputs: the signature's outputs when they match the predictor's
 // output count, otherwise one combined output "predictions" (rows x num_outputs).

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "strata/serving/testing/test_models.h"
 
 namespace strata::api {
 namespace {
@@ -188,6 +189,105 @@ TEST(V2ProtocolTest, NumbersRoundTrip) {
   std::string s;
   AppendJsonString("a\"b\\c\n", s);
   EXPECT_EQ(s, "\"a\\\"b\\\\c\\u000a\"");
+}
+
+// The fast path must agree with the general one: the same features when it answers, and no
+// answer (the general path then names the error) whenever the general path or the model's
+// validation would refuse.
+std::shared_ptr<const models::Model> FloatModel() {
+  return serving::testing::SumModel("m", {{"a", ValueType::kFloat64, false},
+                                          {"b", ValueType::kFloat32, true},
+                                          {"c", ValueType::kFloat64, false}});
+}
+
+std::vector<float> GeneralFeatures(std::string_view body, const models::Model& model) {
+  auto decoded = DecodeV2InferRequest(body, model.manifest().signature, 1000);
+  EXPECT_TRUE(decoded.ok()) << decoded.status();
+  if (!decoded.ok()) return {};
+  auto matrix = model.FeatureMatrix(decoded->inputs);
+  EXPECT_TRUE(matrix.ok()) << matrix.status();
+  return matrix.ok() ? *matrix : std::vector<float>{};
+}
+
+TEST(V2ProtocolTest, FeatureRequestEqualsTheGeneralPath) {
+  auto model = FloatModel();
+  ASSERT_TRUE(model->features_are_float_inputs());
+  for (std::string body : {
+           std::string(R"({"id":"q","inputs":[{"name":"features","shape":[2,3],"datatype":"FP32",
+               "data":[[1.5,null,3],[-4,0.1,1e30]]}],"outputs":[{"name":"prediction"}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"INT64",
+               "data":[7,8,9]}]})"),
+           std::string(R"({"inputs":[{"datatype":"FP64","data":[0.30000000000000004,2,
+               3.4028236e38],"name":"x","shape":[1,3],"parameters":{}}]})"),
+       }) {
+    std::optional<V2FeatureRequest> fast = DecodeV2FeatureRequest(body, *model, 1000);
+    ASSERT_TRUE(fast.has_value()) << body;
+    std::vector<float> general = GeneralFeatures(body, *model);
+    ASSERT_EQ(fast->features.size(), general.size()) << body;
+    for (size_t i = 0; i < general.size(); ++i) {
+      if (std::isnan(general[i])) {
+        EXPECT_TRUE(std::isnan(fast->features[i])) << body << " at " << i;
+      } else {
+        EXPECT_EQ(fast->features[i], general[i]) << body << " at " << i;
+      }
+    }
+    EXPECT_EQ(fast->rows * 3, static_cast<int64_t>(general.size()));
+    auto decoded = DecodeV2InferRequest(body, model->manifest().signature, 1000);
+    EXPECT_EQ(fast->id, decoded->id);
+    EXPECT_EQ(fast->requested_outputs, decoded->requested_outputs);
+  }
+}
+
+TEST(V2ProtocolTest, FeatureRequestLeavesEveryRefusalToTheGeneralPath) {
+  auto model = FloatModel();
+  const models::Signature& sig = model->manifest().signature;
+  // Refused by DecodeV2InferRequest.
+  for (std::string body : {
+           std::string("{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\","
+                       "\"data\":[1,2,"),
+           std::string(R"({"id":5,"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"BOOL","data":[1,0,1]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,"2",3]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,true,3]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[2000,3],"datatype":"FP32","data":[]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}],
+               "outputs":[{"nom":"p"}]})"),
+       }) {
+    EXPECT_FALSE(DecodeV2FeatureRequest(body, *model, 1000).has_value()) << body;
+    EXPECT_FALSE(DecodeV2InferRequest(body, sig, 1000).ok()) << body;
+  }
+  // Decoded by the general path but refused by the model's validation: a null where the
+  // column is not nullable.
+  std::string null_in_a =
+      R"({"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[null,2,3]}]})";
+  EXPECT_FALSE(DecodeV2FeatureRequest(null_in_a, *model, 1000).has_value());
+  auto decoded = DecodeV2InferRequest(null_in_a, sig, 1000);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_THAT(model->FeatureMatrix(decoded->inputs).status().message(),
+              HasSubstr("input column 'a' row 0: missing value"));
+  // Other request shapes go the general way, which accepts them.
+  for (std::string body : {
+           std::string(R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP64","data":[1]},
+               {"name":"b","shape":[1],"datatype":"FP64","data":[2]},
+               {"name":"c","shape":[1],"datatype":"FP64","data":[3]}]})"),
+           std::string(R"({"inputs":[{"name":"x","shape":[0,3],"datatype":"FP32","data":[]}]})"),
+       }) {
+    EXPECT_FALSE(DecodeV2FeatureRequest(body, *model, 1000).has_value()) << body;
+    EXPECT_TRUE(DecodeV2InferRequest(body, sig, 1000).ok()) << body;
+  }
+}
+
+TEST(V2ProtocolTest, FeatureRequestOnlyForModelsWhoseFeaturesAreFloatInputs) {
+  std::string body = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]})";
+  auto with_int = serving::testing::SumModel(
+      "m", {{"a", ValueType::kFloat64, false}, {"n", ValueType::kInt64, false}});
+  EXPECT_FALSE(with_int->features_are_float_inputs());
+  EXPECT_FALSE(DecodeV2FeatureRequest(body, *with_int, 1000).has_value());
+  auto floats = serving::testing::SumModel(
+      "m", {{"a", ValueType::kFloat64, false}, {"b", ValueType::kFloat32, false}});
+  EXPECT_TRUE(DecodeV2FeatureRequest(body, *floats, 1000).has_value());
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -54,14 +54,26 @@ void DefaultErrorResponder(int status, std::string_view message, Response& res) 
   res.body += "\"}";
 }
 
+// One single-threaded io_context per I/O thread, each connection on one of them (round robin):
+// a connection's handlers never change threads, so they need no strand, and a thread never
+// wakes another to run a completion. The acceptor lives on the first context.
+std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  return contexts;
+}
+
 class ServerImpl : public Server {
  public:
   explicit ServerImpl(std::unique_ptr<internal::ServerContext> ctx, int threads)
       : ctx_(std::move(ctx)),
-        ioc_(threads),
-        acceptor_(net::make_strand(ioc_)),
-        retry_timer_(acceptor_.get_executor()),
-        thread_count_(threads) {}
+        contexts_(MakeContexts(threads)),
+        acceptor_(*contexts_[0]),
+        retry_timer_(*contexts_[0]),
+        thread_count_(threads) {
+    // Threads without connections yet must keep running until Stop().
+    for (auto& c : contexts_) keep_running_.emplace_back(c->get_executor());
+  }
 
   ~ServerImpl() override {
     Stop();
@@ -75,7 +87,7 @@ class ServerImpl : public Server {
     boost::system::error_code ec;
     net::ip::address address = net::ip::make_address(ctx_->options.host, ec);
     if (ec) {
-      tcp::resolver resolver(ioc_);
+      tcp::resolver resolver(*contexts_[0]);
       auto results = resolver.resolve(ctx_->options.host, "", ec);
       if (ec || results.empty()) {
         return absl::UnavailableError(
@@ -104,7 +116,7 @@ class ServerImpl : public Server {
     Accept();
     running_threads_ = thread_count_;
     for (int i = 0; i < thread_count_; ++i) {
-      threads_.emplace_back([this] { RunThread(); });
+      threads_.emplace_back([this, i] { RunThread(*contexts_[static_cast<size_t>(i)]); });
     }
   }
 
@@ -131,6 +143,7 @@ class ServerImpl : public Server {
     }
     for (auto& c : live) c->RequestShutdown();
     live.clear();
+    for (auto& guard : keep_running_) guard.reset();
 
     // With the acceptor and idle connections closed the io_context runs out of work once the
     // in-flight responses are written; past the grace period they are abandoned.
@@ -142,7 +155,7 @@ class ServerImpl : public Server {
       if (!threads_cv_.wait_for(lock, kStopGrace, [&] { return running_threads_ <= must_exit; })) {
         spdlog::warn("http server: in-flight requests did not finish within {}s; abandoning them",
                      std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count());
-        ioc_.stop();
+        for (auto& c : contexts_) c->stop();
       }
     }
     for (std::thread& t : threads_) {
@@ -162,10 +175,10 @@ class ServerImpl : public Server {
   }
 
  private:
-  void RunThread() {
+  void RunThread(net::io_context& ioc) {
     for (;;) {
       try {
-        ioc_.run();
+        ioc.run();
         break;
       } catch (const std::exception& e) {
         // Handlers catch their own exceptions; this is a last resort so a thread is not lost.
@@ -180,8 +193,10 @@ class ServerImpl : public Server {
   }
 
   void Accept() {
+    net::io_context& target = *contexts_[next_context_];
+    next_context_ = (next_context_ + 1) % contexts_.size();
     acceptor_.async_accept(
-        net::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
+        target, [this, &target](boost::system::error_code ec, tcp::socket socket) {
           if (ctx_->stopping.load()) return;
           if (ec) {
             if (ec == net::error::operation_aborted) return;
@@ -193,14 +208,16 @@ class ServerImpl : public Server {
             });
             return;
           }
-          std::make_shared<internal::Connection>(*ctx_, std::move(socket))->Start();
+          std::make_shared<internal::Connection>(*ctx_, target, std::move(socket))->Start();
           Accept();
         });
   }
 
   // Destroyed last: connections still owned by abandoned handlers refer to it.
   std::unique_ptr<internal::ServerContext> ctx_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
+  size_t next_context_ = 0;  // where the next accepted connection goes (acceptor's thread)
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
   int port_ = 0;

@@ -157,7 +157,17 @@ Model::Model(Manifest manifest, std::unique_ptr<Predictor> predictor,
              std::optional<data::TransformPipeline> transforms)
     : manifest_(std::move(manifest)),
       predictor_(std::move(predictor)),
-      transforms_(std::move(transforms)) {}
+      transforms_(std::move(transforms)) {
+  const std::vector<ColumnSpec>& inputs = manifest_.signature.inputs;
+  features_are_float_inputs_ = !transforms_.has_value() &&
+                               manifest_.feature_names.size() == inputs.size() &&
+                               !inputs.empty();
+  for (size_t i = 0; features_are_float_inputs_ && i < inputs.size(); ++i) {
+    features_are_float_inputs_ =
+        (inputs[i].type == ValueType::kFloat64 || inputs[i].type == ValueType::kFloat32) &&
+        manifest_.feature_names[i] == inputs[i].name;
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& dir) {
   const fs::path root(dir);
@@ -251,12 +261,16 @@ absl::StatusOr<std::vector<float>> Model::FeatureMatrix(const table::Table& inpu
 
 absl::StatusOr<Model::Predictions> Model::Predict(const table::Table& inputs, int threads) const {
   ASSIGN_OR_RETURN(std::vector<float> matrix, FeatureMatrix(inputs));
+  return PredictFeatures(matrix.data(), inputs.num_rows(), threads);
+}
+
+Model::Predictions Model::PredictFeatures(const float* features, int64_t rows,
+                                          int threads) const {
   Predictions predictions;
-  predictions.rows = inputs.num_rows();
+  predictions.rows = rows;
   predictions.num_outputs = predictor_->num_outputs();
   predictions.values.resize(static_cast<size_t>(predictions.rows * predictions.num_outputs));
-  PredictParallel(*predictor_, matrix.data(), predictions.rows, predictions.values.data(),
-                  threads);
+  PredictParallel(*predictor_, features, predictions.rows, predictions.values.data(), threads);
   return predictions;
 }
 

@@ -118,10 +118,23 @@ class Model {
   // exposed for batching callers that concatenate several requests.
   absl::StatusOr<std::vector<float>> FeatureMatrix(const table::Table& inputs) const;
 
+  // True when the feature matrix is the signature's inputs themselves: no transforms, every
+  // input a float64/float32 column, and feature_names equal to the input names in order. Then
+  // a request that already holds the rows as floats (a V2 [N, features] tensor) may skip the
+  // table and call PredictFeatures; FeatureMatrix would produce the same matrix (nulls as NaN,
+  // each value cast to float).
+  bool features_are_float_inputs() const { return features_are_float_inputs_; }
+
+  // Predicts a ready feature matrix (`rows` x manifest().feature_names.size(), row-major) as
+  // Predict does after FeatureMatrix. The caller has done the validation (nulls/NaN only
+  // where the signature allows them).
+  Predictions PredictFeatures(const float* features, int64_t rows, int threads = 1) const;
+
  private:
   Manifest manifest_;
   std::unique_ptr<Predictor> predictor_;
   std::optional<data::TransformPipeline> transforms_;
+  bool features_are_float_inputs_ = false;
 };
 
 // Writes a package into `dir` (created; must not exist or be empty): predictor.json,

@@ -171,6 +171,34 @@ TEST(ModelTest, NullableColumnsBecomeNan) {
   EXPECT_TRUE(std::isnan((*m)[1]));
 }
 
+TEST(ModelTest, FeaturesAreFloatInputsOnlyWithoutTransformsInSignatureOrder) {
+  Manifest floats = TwoInputManifest(false);
+  floats.signature.inputs[1].type = ValueType::kFloat32;
+  Model direct(floats, std::make_unique<WeightedSumPredictor>(2), std::nullopt);
+  EXPECT_TRUE(direct.features_are_float_inputs());
+  // PredictFeatures on the matrix FeatureMatrix builds equals Predict.
+  table::Table in = MakeTable({{"a", Floats({1.5, 2.5})}, {"b", Floats({10, 20})}});
+  absl::StatusOr<std::vector<float>> m = direct.FeatureMatrix(in);
+  ASSERT_TRUE(m.ok()) << m.status();
+  Model::Predictions p = direct.PredictFeatures(m->data(), 2);
+  EXPECT_EQ(p.rows, 2);
+  EXPECT_EQ(p.values, direct.Predict(in)->values);
+
+  Model with_int(TwoInputManifest(false), std::make_unique<WeightedSumPredictor>(2),
+                 std::nullopt);
+  EXPECT_FALSE(with_int.features_are_float_inputs());
+  Manifest reordered = floats;
+  reordered.feature_names = {"b", "a"};
+  EXPECT_FALSE(
+      Model(reordered, std::make_unique<WeightedSumPredictor>(2), std::nullopt)
+          .features_are_float_inputs());
+  table::Table train = MakeTable({{"a", Floats({1.0, 3.0})}, {"b", Floats({0, 0})}});
+  Model transformed(floats, std::make_unique<WeightedSumPredictor>(2),
+                    data::testing::FitSpec(
+                        R"({"steps": [{"kind": "standard_scaler", "columns": ["a"]}]})", train));
+  EXPECT_FALSE(transformed.features_are_float_inputs());
+}
+
 TEST(ModelTest, AppliesTheTransformsBeforePredicting) {
   table::Table train = MakeTable({{"a", Floats({1.0, 3.0})}, {"b", Ints({0, 0})}});
   data::TransformPipeline pipeline = data::testing::FitSpec(

@@ -282,26 +282,45 @@ void ModelServer::Infer(std::shared_ptr<const ServedVersion> version,
                      options_.max_request_rows, " rows per request")));
     return;
   }
-  if (version->batcher_ != nullptr) {
-    absl::StatusOr<std::vector<float>> features = version->model().FeatureMatrix(inputs);
-    if (!features.ok()) {
-      stats.RecordRequest(false, MonotonicMicros() - start);
-      done(features.status());
-      return;
-    }
-    // The batcher records the request's outcome. It drains its queue even when the version
-    // is removed meanwhile, so the request need not hold the version.
-    version->batcher_->Submit(std::move(*features), inputs.num_rows(), start, std::move(done));
+  absl::StatusOr<std::vector<float>> features = version->model().FeatureMatrix(inputs);
+  if (!features.ok()) {
+    stats.RecordRequest(false, MonotonicMicros() - start);
+    done(features.status());
     return;
   }
-  absl::StatusOr<models::Model::Predictions> result = version->model().Predict(inputs, 1);
-  const int64_t end = MonotonicMicros();
-  if (result.ok()) {
-    stats.exec_count.fetch_add(1, std::memory_order_relaxed);
-    stats.inference_count.fetch_add(result->rows, std::memory_order_relaxed);
-    stats.compute_infer_duration_us.fetch_add(end - start, std::memory_order_relaxed);
+  Run(*version, std::move(*features), inputs.num_rows(), start, std::move(done));
+}
+
+void ModelServer::InferFeatures(std::shared_ptr<const ServedVersion> version,
+                                std::vector<float> features, int64_t rows,
+                                InferCallback done) const {
+  const int64_t start = MonotonicMicros();
+  if (rows > options_.max_request_rows) {
+    version->stats().RecordRequest(false, MonotonicMicros() - start);
+    done(absl::InvalidArgumentError(absl::StrCat("batch of ", rows,
+                                                 " rows exceeds the limit of ",
+                                                 options_.max_request_rows,
+                                                 " rows per request")));
+    return;
   }
-  stats.RecordRequest(result.ok(), end - start);
+  Run(*version, std::move(features), rows, start, std::move(done));
+}
+
+void ModelServer::Run(const ServedVersion& version, std::vector<float> features, int64_t rows,
+                      int64_t start, InferCallback done) const {
+  InferenceStats& stats = version.stats();
+  if (version.batcher_ != nullptr) {
+    // The batcher records the request's outcome. It drains its queue even when the version
+    // is removed meanwhile, so the request need not hold the version.
+    version.batcher_->Submit(std::move(features), rows, start, std::move(done));
+    return;
+  }
+  models::Model::Predictions result = version.model().PredictFeatures(features.data(), rows, 1);
+  const int64_t end = MonotonicMicros();
+  stats.exec_count.fetch_add(1, std::memory_order_relaxed);
+  stats.inference_count.fetch_add(result.rows, std::memory_order_relaxed);
+  stats.compute_infer_duration_us.fetch_add(end - start, std::memory_order_relaxed);
+  stats.RecordRequest(true, end - start);
   done(std::move(result));
 }
 

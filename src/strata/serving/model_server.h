@@ -174,6 +174,11 @@ class ModelServer {
   // metrics.
   void Infer(std::shared_ptr<const ServedVersion> version, const table::Table& inputs,
              InferCallback done) const;
+  // Infer for a request already decoded into the version's feature matrix (`rows` rows of
+  // model().manifest().feature_names.size() floats, validated by the caller; see
+  // models::Model::features_are_float_inputs): the same row limit, batching and metrics.
+  void InferFeatures(std::shared_ptr<const ServedVersion> version, std::vector<float> features,
+                     int64_t rows, InferCallback done) const;
 
   // Prometheus text: nv_inference_request_success, nv_inference_request_failure,
   // nv_inference_count, nv_inference_exec_count, nv_inference_request_duration_us,
@@ -193,6 +198,10 @@ class ModelServer {
   // Applies `change` to a copy of the map and publishes it; `change` may fail (nothing is
   // published then).
   absl::Status Update(const std::function<absl::Status(ModelMap&)>& change);
+  // Predicts a validated feature matrix on `version` (through its batcher when it has one)
+  // and records the outcome; `start` is when the request arrived.
+  void Run(const ServedVersion& version, std::vector<float> features, int64_t rows,
+           int64_t start, InferCallback done) const;
 
   ServingOptions options_;
   mutable std::mutex mu_;

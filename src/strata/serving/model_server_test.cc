@@ -161,6 +161,38 @@ TEST(ModelServerTest, InferWithoutBatchingValidatesAndCounts) {
       "strata_inference_request_duration_seconds_count{model=\"m\",version=\"1\"} 2\n"));
 }
 
+TEST(ModelServerTest, InferFeaturesPredictsAndCountsLikeInfer) {
+  for (int64_t batch : {0, 8}) {
+    ServingOptions options;
+    options.max_request_rows = 2;
+    options.batching.max_batch_size = batch;
+    options.batching.max_queue_delay_us = 100;
+    ModelServer server(options);
+    ASSERT_TRUE(server.AddVersion("m", 1, AbModel()).ok());
+    auto v = *server.Find("m");
+    std::promise<absl::StatusOr<models::Model::Predictions>> promise;
+    auto future = promise.get_future();
+    server.InferFeatures(v, {1.0f, 10.0f, 2.0f, 20.0f}, 2,
+                         [&promise](absl::StatusOr<models::Model::Predictions> r) {
+                           promise.set_value(std::move(r));
+                         });
+    auto r = future.get();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_THAT(r->values, ElementsAre(21.0, 42.0)) << "batch " << batch;
+    std::promise<absl::StatusOr<models::Model::Predictions>> too_many;
+    auto refused = too_many.get_future();
+    server.InferFeatures(v, std::vector<float>(6, 1.0f), 3,
+                         [&too_many](absl::StatusOr<models::Model::Predictions> r) {
+                           too_many.set_value(std::move(r));
+                         });
+    EXPECT_THAT(refused.get().status().message(), HasSubstr("3 rows exceeds the limit of 2"));
+    std::string metrics = server.RenderMetrics();
+    EXPECT_THAT(metrics, HasSubstr("nv_inference_request_success{model=\"m\",version=\"1\"} 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("nv_inference_request_failure{model=\"m\",version=\"1\"} 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("nv_inference_count{model=\"m\",version=\"1\"} 2\n"));
+  }
+}
+
 TEST(ModelServerTest, RequestRowLimit) {
   ServingOptions options;
   options.max_request_rows = 2;

@@ -32,6 +32,8 @@ constexpr size_t kMaxDrainBytes = 8 << 20;
 constexpr auto kDrainTimeout = std::chrono::seconds(2);
 // A body buffer larger than this is not kept for the next request on the connection.
 constexpr size_t kMaxSpareBodyCapacity = 1 << 20;
+// What the first read of a request asks for (the buffer keeps this capacity afterwards).
+constexpr size_t kFirstReadBytes = 16 << 10;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view Sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
@@ -63,27 +65,42 @@ class AsyncSink final : public Responder::Sink {
  public:
   explicit AsyncSink(std::shared_ptr<Connection> connection)
       : connection_(std::move(connection)),
-        work_(net::prefer(connection_->stream_.get_executor(),
+        work_(net::prefer(connection_->io_context_.get_executor(),
                           net::execution::outstanding_work.tracked)) {}
 
   void Complete(Response&& response) override { Deliver(std::move(response), false); }
   void Abandon() override { Deliver(Response(), true); }
 
  private:
+  using TrackedExecutor = decltype(net::prefer(std::declval<net::io_context::executor_type>(),
+                                               net::execution::outstanding_work.tracked));
+
   void Deliver(Response&& response, bool abandoned) {
-    net::post(work_, [connection = std::move(connection_), response = std::move(response),
-                      abandoned]() mutable {
+    if (connection_->OnOwnThread()) {
+      // Answered on the connection's own thread (no batching: the handler predicted inline):
+      // no hop through the event queue. OnAsyncResponse only starts the write.
+      std::shared_ptr<Connection> connection = std::move(connection_);
+      work_.reset();
+      connection->OnAsyncResponse(std::move(response), abandoned);
+      return;
+    }
+    net::post(*work_, [connection = std::move(connection_), response = std::move(response),
+                       abandoned]() mutable {
       connection->OnAsyncResponse(std::move(response), abandoned);
     });
-    work_ = net::any_io_executor();  // the posted completion now keeps the context busy
+    work_.reset();  // the posted completion now keeps the context busy
   }
 
   std::shared_ptr<Connection> connection_;
-  net::any_io_executor work_;
+  std::optional<TrackedExecutor> work_;
 };
 
-Connection::Connection(ServerContext& ctx, net::ip::tcp::socket socket)
-    : ctx_(ctx), stream_(std::move(socket)) {
+Connection::Connection(ServerContext& ctx, net::io_context& io_context,
+                       net::ip::tcp::socket socket)
+    : ctx_(ctx),
+      io_context_(io_context),
+      socket_(std::move(socket)),
+      deadline_timer_(io_context) {
   ctx_.metrics->AddConnections(1);
 }
 
@@ -100,20 +117,20 @@ void Connection::Start() {
     ctx_.connections.emplace(this, weak_from_this());
   }
   beast::error_code ec;
-  stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
-  auto remote = stream_.socket().remote_endpoint(ec);
+  socket_.set_option(net::ip::tcp::no_delay(true), ec);
+  auto remote = socket_.remote_endpoint(ec);
   if (!ec) request_.remote_address = remote.address().to_string();
   // Registered before this check, so a concurrent Stop() either sees this connection or this
   // sees `stopping`.
   if (ctx_.stopping.load()) {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
     return;
   }
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
 }
 
 void Connection::RequestShutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     if (self->reading_ || self->drained_ > 0) self->Close();
     // Otherwise a response is being written; OnWrite sees `stopping` and closes.
   });
@@ -130,8 +147,27 @@ void Connection::ReadHeader() {
   parser_->body_limit(ctx_.options.max_body_bytes);
   parser_->get().body() = std::move(body_spare_);
   reading_ = true;
-  stream_.expires_after(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
-  bhttp::async_read_header(stream_, buffer_, *parser_,
+  SetDeadline(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
+  if (buffer_.size() == 0) {
+    // Beast reads at most 512 bytes at a time into a small buffer, which splits a typical
+    // inference request (header + a ~1 KB body) over two or three receive calls. One large
+    // read first usually brings the whole request; Beast then parses it from the buffer.
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            beast::bind_front_handler(&Connection::OnFirstBytes,
+                                                      shared_from_this()));
+    return;
+  }
+  bhttp::async_read_header(socket_, buffer_, *parser_,
+                           beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+}
+
+void Connection::OnFirstBytes(ErrorCode ec, size_t bytes) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  buffer_.commit(bytes);
+  bhttp::async_read_header(socket_, buffer_, *parser_,
                            beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
 }
 
@@ -228,7 +264,7 @@ void Connection::OnHeader(ErrorCode ec, size_t) {
   }
   if (!http10_ && absl::EqualsIgnoreCase(AsAbsl(request_.Header("expect")), "100-continue")) {
     reading_ = false;
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](ErrorCode ec, size_t) {
                        if (ec) {
                          self->Close();
@@ -245,8 +281,8 @@ void Connection::ReadBody() {
   if (closed_) return;
   reading_ = true;
   // The body gets its own request_timeout_ms, so a large upload is not cut by the header's.
-  stream_.expires_after(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
-  bhttp::async_read(stream_, buffer_, *parser_,
+  SetDeadline(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
+  bhttp::async_read(socket_, buffer_, *parser_,
                     beast::bind_front_handler(&Connection::OnBody, shared_from_this()));
 }
 
@@ -287,6 +323,7 @@ void Connection::OnReadError(ErrorCode ec) {
 }
 
 void Connection::Dispatch() {
+  ClearDeadline();
   response_.status = 200;
   response_.content_type = "application/json";
   response_.body.clear();
@@ -341,6 +378,13 @@ void Connection::DispatchAsync() {
     spdlog::error("http async handler {} {} threw a non-standard exception", request_.method,
                   request_.path);
   }
+  // Whatever the handler left in the request is ours again: its buffers serve the next
+  // request on this connection (the body's through body_spare_ after the write).
+  request_.headers = std::move(handed.headers);
+  request_.query = std::move(handed.query);
+  request_.raw_target = std::move(handed.raw_target);
+  request_.wildcard = std::move(handed.wildcard);
+  if (request_.body.capacity() < handed.body.capacity()) request_.body = std::move(handed.body);
 }
 
 void Connection::OnAsyncResponse(Response&& response, bool abandoned) {
@@ -404,8 +448,8 @@ void Connection::WriteResponse(bool close) {
   bytes_sent_ = head_only_ ? 0 : response_.body.size();
   std::array<net::const_buffer, 2> buffers = {
       net::buffer(head_), head_only_ ? net::const_buffer() : net::buffer(response_.body)};
-  stream_.expires_after(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
-  net::async_write(stream_, buffers,
+  SetDeadline(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
+  net::async_write(socket_, buffers,
                    beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), close));
 }
 
@@ -444,8 +488,8 @@ bool Connection::StartFileResponse(bool close) {
 
 void Connection::WriteFileChunk(bool close) {
   // The deadline is renewed per chunk: a large download only has to keep making progress.
-  stream_.expires_after(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
-  bhttp::async_write_some(stream_, *file_serializer_,
+  SetDeadline(std::chrono::milliseconds(ctx_.options.request_timeout_ms));
+  bhttp::async_write_some(socket_, *file_serializer_,
                           [self = shared_from_this(), close](ErrorCode ec, size_t bytes) {
                             if (!ec && !self->file_serializer_->is_done()) {
                               self->WriteFileChunk(close);
@@ -500,15 +544,15 @@ void Connection::FinishRequest() {
 
 void Connection::DrainAndClose() {
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
   if (ec) {
     Close();
     return;
   }
   drain_buffer_.resize(16 << 10);
   drained_ = 1;  // marks the connection as draining for RequestShutdown
-  stream_.expires_after(kDrainTimeout);
-  stream_.async_read_some(net::buffer(drain_buffer_),
+  SetDeadline(kDrainTimeout);
+  socket_.async_read_some(net::buffer(drain_buffer_),
                           beast::bind_front_handler(&Connection::OnDrain, shared_from_this()));
 }
 
@@ -518,7 +562,7 @@ void Connection::OnDrain(ErrorCode ec, size_t bytes) {
     Close();
     return;
   }
-  stream_.async_read_some(net::buffer(drain_buffer_),
+  socket_.async_read_some(net::buffer(drain_buffer_),
                           beast::bind_front_handler(&Connection::OnDrain, shared_from_this()));
 }
 
@@ -531,8 +575,35 @@ void Connection::Close() {
     ctx_.metrics->AddInFlight(-1);
   }
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  deadline_timer_.cancel();  // releases the timer's hold on the connection
+}
+
+void Connection::SetDeadline(std::chrono::steady_clock::duration timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  if (!deadline_timer_armed_ || deadline_timer_.expiry() > deadline_) ArmDeadlineTimer();
+}
+
+void Connection::ArmDeadlineTimer() {
+  if (closed_) return;
+  deadline_timer_armed_ = true;
+  deadline_timer_.expires_at(deadline_);  // cancels an earlier wait (it then does nothing)
+  deadline_timer_.async_wait(
+      [self = shared_from_this()](ErrorCode ec) { self->OnDeadlineTimer(ec); });
+}
+
+void Connection::OnDeadlineTimer(ErrorCode ec) {
+  if (ec == net::error::operation_aborted) return;  // re-armed or closed
+  deadline_timer_armed_ = false;
+  if (closed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  if (std::chrono::steady_clock::now() >= deadline_) {
+    // A slow or idle client (or a stalled write): the pending operation fails and the
+    // connection closes, as the request_timeout_ms contract says.
+    Close();
+    return;
+  }
+  ArmDeadlineTimer();
 }
 
 }  // namespace strata::http::internal

@@ -4,7 +4,10 @@
 #define STRATA_HTTP_INTERNAL_CONNECTION_H_
 
 #include <atomic>
+#include <chrono>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
@@ -46,10 +49,13 @@ struct ServerContext {
 };
 
 // Serves requests of one connection strictly one after another (pipelined requests wait in the
-// read buffer). All methods run on the connection's strand.
+// read buffer). Each connection belongs to one single-threaded io_context, so all its methods
+// run on that context's thread (no strand needed).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(ServerContext& ctx, boost::asio::ip::tcp::socket socket);
+  // `socket`'s executor must be `io_context`'s.
+  Connection(ServerContext& ctx, boost::asio::io_context& io_context,
+             boost::asio::ip::tcp::socket socket);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,6 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   friend class AsyncSink;
 
   void ReadHeader();
+  void OnFirstBytes(ErrorCode ec, size_t bytes);
   void OnHeader(ErrorCode ec, size_t bytes);
   void ReadBody();
   void OnBody(ErrorCode ec, size_t bytes);
@@ -74,6 +81,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DispatchAsync();
   // On the strand: the asynchronous handler's answer (or its absence) arrived.
   void OnAsyncResponse(Response&& response, bool abandoned);
+  // The connection's io_context is running on the calling thread.
+  bool OnOwnThread() const { return io_context_.get_executor().running_in_this_thread(); }
+  // The pending read, write or drain must finish by now + `timeout`, or the connection is
+  // closed. One timer per connection, re-armed lazily when it fires, so moving the deadline
+  // (every request) costs no timer-queue operation.
+  void SetDeadline(std::chrono::steady_clock::duration timeout);
+  // No deadline while a handler holds the request.
+  void ClearDeadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void ArmDeadlineTimer();
+  void OnDeadlineTimer(ErrorCode ec);
   void SendError(int status, std::string_view message, bool close);
   void WriteResponse(bool close);
   // Opens response_.file_path; when it cannot be opened, turns response_ into the 404 error
@@ -89,7 +106,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ResetRequestState();
 
   ServerContext& ctx_;
-  boost::beast::tcp_stream stream_;
+  boost::asio::io_context& io_context_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer deadline_timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool deadline_timer_armed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Request request_;
