@@ -93,7 +93,7 @@ int ServeCommand::Run() {
   http_options.threads = threads_;
   http_options.max_body_bytes = max_body_bytes_;
   http_options.access_log_path = access_log_;
-  http_options.error_responder = api::WriteV2Error;
+  http_options.error_responder = api::WriteServingHttpError;
   http_options.extra_metrics = [models] { return models->RenderMetrics(); };
   absl::StatusOr<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(router), http_options);
