@@ -19,7 +19,7 @@ from harness import Checks, Client
 from test_serve_v2 import FEATURES, Serve, columns_body, make_package
 
 NAMES = [f"f{i}" for i in range(FEATURES)]
-CONNECTIONS = 96
+CONNECTIONS = 32
 QUEUE_ROWS = 8
 FLOOD_SECONDS = 4.0
 REFUSAL_P99_MS = 50.0
@@ -199,7 +199,7 @@ def main():
     pkg, booster, x = make_package(tmp)
     expected = float(booster.inplace_predict(np.asarray(x[:1]))[0])
     # A batch never fills (64 > the queue's 8 rows), so each waits the full 20 ms delay: the
-    # server completes ~400 rows/s and a 96-connection flood overflows the queue at once.
+    # server completes ~400 rows/s and a 32-connection flood (4x the queue) overflows the queue at once.
     args = ["--model", pkg, "--max-batch-size", "64", "--max-queue-rows", str(QUEUE_ROWS),
             "--max-queue-delay-us", "20000"]
     serve = Serve(args)
