@@ -9,11 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/api/errors.h"
+#include "strata/api/internal/v2_binary.h"
 #include "strata/api/rest_protocols.h"
 #include "strata/api/v2_protocol.h"
+#include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 
 namespace strata::api {
@@ -69,18 +72,6 @@ void InferShadow(const ModelServer& server, std::shared_ptr<const ServedVersion>
   server.Infer(std::move(shadow), inputs, [](absl::StatusOr<models::Model::Predictions>) {});
 }
 
-// The shadow may be another model: it decodes the body by its own signature.
-void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
-              std::string_view body) {
-  absl::StatusOr<V2InferRequest> decoded = DecodeV2InferRequest(
-      body, shadow->model().manifest().signature, server.options().max_request_rows);
-  if (!decoded.ok()) {
-    shadow->stats().RecordRequest(false, 0);
-    return;
-  }
-  InferShadow(server, std::move(shadow), decoded->inputs);
-}
-
 void HandleModelGet(const ModelServer& server, const http::Request& req, http::Response& res) {
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action == "infer") {
@@ -105,6 +96,57 @@ void HandleModelGet(const ModelServer& server, const http::Request& req, http::R
             res);
 }
 
+// Triton's binary tensor extension (api/internal/v2_binary.h) when the body is split by
+// Inference-Header-Content-Length or asks for binary outputs; the V2 JSON codec otherwise.
+absl::StatusOr<V2InferRequest> DecodeV2Body(const http::Request& req,
+                                            const models::Signature& signature, int64_t max_rows,
+                                            internal::V2BinaryOutputs& binary_outputs) {
+  std::string_view header_length = req.Header(internal::kInferenceHeaderContentLength);
+  if (!header_length.empty()) {
+    ASSIGN_OR_RETURN(internal::V2BinaryInferRequest binary,
+                     internal::DecodeV2BinaryInferRequest(req.body, header_length, signature,
+                                                          max_rows));
+    binary_outputs = std::move(binary.binary_outputs);
+    return std::move(binary.request);
+  }
+  ASSIGN_OR_RETURN(V2InferRequest request, DecodeV2InferRequest(req.body, signature, max_rows));
+  if (internal::MayRequestBinaryOutputs(req.body)) {
+    ASSIGN_OR_RETURN(binary_outputs, internal::ReadV2BinaryOutputs(req.body));
+  }
+  return request;
+}
+
+void WriteV2BinaryAnswer(const ServedVersion& served, std::string_view id,
+                         const models::Model::Predictions& predictions,
+                         const std::vector<std::string>& requested,
+                         const internal::V2BinaryOutputs& binary_outputs, http::Response& out) {
+  absl::StatusOr<internal::V2BinaryInferResponse> binary = internal::EncodeV2BinaryInferResponse(
+      served.name(), served.version(), id, served.model().manifest(), predictions, requested,
+      binary_outputs);
+  if (!binary.ok()) {
+    WriteStatusError(binary.status(), out);
+    return;
+  }
+  out.status = 200;
+  out.content_type = "application/octet-stream";
+  out.headers.emplace_back("Inference-Header-Content-Length",
+                           std::to_string(binary->header_length));
+  out.body = std::move(binary->body);
+}
+
+// The shadow may be another model: it decodes the body by its own signature.
+void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
+              const http::Request& req) {
+  internal::V2BinaryOutputs unused;
+  absl::StatusOr<V2InferRequest> decoded = DecodeV2Body(
+      req, shadow->model().manifest().signature, server.options().max_request_rows, unused);
+  if (!decoded.ok()) {
+    shadow->stats().RecordRequest(false, 0);
+    return;
+  }
+  InferShadow(server, std::move(shadow), decoded->inputs);
+}
+
 void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
                  http::Responder responder) {
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
@@ -123,18 +165,23 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
   const ServedVersion& v = **version;
-  // Most requests are one [N, features] tensor: decoded straight into the feature matrix.
-  std::optional<V2FeatureRequest> fast =
-      DecodeV2FeatureRequest(req.body, v.model(), server->options().max_request_rows);
+  // Most requests are one [N, features] JSON tensor: decoded straight into the feature
+  // matrix. Binary tensors (a header length) and binary outputs take the general path.
+  const bool binary_request = !req.Header(internal::kInferenceHeaderContentLength).empty();
+  std::optional<V2FeatureRequest> fast;
+  if (!binary_request && !internal::MayRequestBinaryOutputs(req.body)) {
+    fast = DecodeV2FeatureRequest(req.body, v.model(), server->options().max_request_rows);
+  }
   std::optional<V2InferRequest> decoded;
+  internal::V2BinaryOutputs binary_outputs;
   std::string* id = nullptr;
   std::vector<std::string>* requested = nullptr;
   if (fast.has_value()) {
     id = &fast->id;
     requested = &fast->requested_outputs;
   } else {
-    absl::StatusOr<V2InferRequest> general = DecodeV2InferRequest(
-        req.body, v.model().manifest().signature, server->options().max_request_rows);
+    absl::StatusOr<V2InferRequest> general = DecodeV2Body(
+        req, v.model().manifest().signature, server->options().max_request_rows, binary_outputs);
     if (!general.ok()) {
       // Counted as a failed request of the version, as Triton does for malformed requests.
       v.stats().RecordRequest(false, 0);
@@ -163,11 +210,14 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
   // std::function needs a copyable callable; the responder is shared by the one callback.
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
   std::shared_ptr<const ServedVersion> served = *version;
-  auto done = [shared_responder, served, id = std::move(*id), requested = std::move(*requested)](
+  auto done = [shared_responder, served, id = std::move(*id), requested = std::move(*requested),
+               binary_outputs = std::move(binary_outputs)](
                   absl::StatusOr<models::Model::Predictions> predictions) {
     http::Response out;
     if (!predictions.ok()) {
       WriteStatusError(predictions.status(), out);
+    } else if (binary_outputs.Any()) {
+      WriteV2BinaryAnswer(*served, id, *predictions, requested, binary_outputs, out);
     } else {
       absl::StatusOr<std::string> body =
           EncodeV2InferResponse(served->name(), served->version(), id,
@@ -185,7 +235,7 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
   } else {
     server->Infer(served, decoded->inputs, std::move(done));
   }
-  if (route->shadow != nullptr) ShadowV2(*server, route->shadow, req.body);
+  if (route->shadow != nullptr) ShadowV2(*server, route->shadow, req);
 }
 
 void WriteTfStatusError(const absl::Status& status, http::Response& res) {
@@ -297,6 +347,15 @@ absl::StatusOr<serving::RouteResult> RouteMlflow(const ModelServer& server,
   return server.Route(names[0], {});
 }
 
+// MLflow's scoring server answers 415 to a content type it does not read (a form-encoded
+// curl -d, text/plain, ...); an absent one is read as JSON.
+bool MlflowReadsContentType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return type.empty() || absl::EqualsIgnoreCase(AsAbsl(type), "application/json") ||
+         absl::EqualsIgnoreCase(AsAbsl(type), "text/csv");
+}
+
 void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
                        http::Responder responder) {
   absl::StatusOr<serving::RouteResult> route = RouteMlflow(*server, req);
@@ -305,6 +364,17 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::R
     return;
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
+  if (!MlflowReadsContentType(req.Header("content-type"))) {
+    (*version)->stats().RecordRequest(false, 0);
+    http::Response res;
+    WriteError(absl::InvalidArgumentError(absl::StrCat(
+                   "content type '", AsAbsl(req.Header("content-type")),
+                   "' is not supported; send application/json or text/csv")),
+               res);
+    res.status = 415;
+    responder.Send(std::move(res));
+    return;
+  }
   absl::StatusOr<table::Table> inputs =
       DecodeMlflowInvocation(req.body, req.Header("content-type"),
                              (*version)->model().manifest().signature,
@@ -318,6 +388,22 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::R
 }
 
 }  // namespace
+
+void WriteServingHttpError(int http_status, std::string_view message, http::Response& response) {
+  std::string_view code = http_status == 404   ? "ENDPOINT_NOT_FOUND"
+                          : http_status == 429 ? "REQUEST_LIMIT_EXCEEDED"
+                          : http_status == 503 ? "TEMPORARILY_UNAVAILABLE"
+                          : http_status >= 500 ? "INTERNAL_ERROR"
+                                               : "BAD_REQUEST";
+  response.status = http_status;
+  response.content_type = "application/json";
+  response.file_path.clear();
+  response.body = "{\"error\":";
+  AppendJsonString(message, response.body);
+  absl::StrAppend(&response.body, ",\"error_code\":\"", AsAbsl(code), "\",\"message\":");
+  AppendJsonString(message, response.body);
+  response.body += '}';
+}
 
 void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router) {
   router.Add("GET", "/v2/health/live", [](const http::Request&, http::Response& res) {

@@ -7,6 +7,7 @@
 #define STRATA_API_INFERENCE_HANDLERS_H_
 
 #include <memory>
+#include <string_view>
 
 #include "strata/http/router.h"
 #include "strata/serving/model_server.h"
@@ -15,6 +16,11 @@ namespace strata::api {
 
 // `server` must outlive the router's HTTP server.
 void AddInferenceRoutes(std::shared_ptr<const serving::ModelServer> server, http::Router& router);
+
+// Errors the HTTP layer itself produces under `strata serve` (404 no route, 405, 413, 408,
+// ...), for http::ServerOptions::error_responder: one JSON body carrying both error shapes its
+// protocols read, V2's and TF Serving's {"error"} and MLflow's {"error_code", "message"}.
+void WriteServingHttpError(int http_status, std::string_view message, http::Response& response);
 
 }  // namespace strata::api
 

@@ -1,5 +1,7 @@
 #include "strata/api/inference_handlers.h"
 
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -175,6 +177,65 @@ TEST_P(InferenceHandlersTest, ConcurrentClientsGetTheirOwnAnswers) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(correct.load(), 300);
+}
+
+TEST_P(InferenceHandlersTest, BinaryOutputsOfAJsonRequest) {
+  // Triton's binary tensor extension: a JSON request may ask for binary outputs.
+  std::string body = R"({"inputs":[{"name":"a","shape":[2],"datatype":"FP64","data":[2.0,1.0]},)"
+                     R"({"name":"b","shape":[2],"datatype":"INT64","data":[3,4]}],)"
+                     R"("outputs":[{"name":"prediction","parameters":{"binary_data":true}}]})";
+  auto res = Send("POST", "/v2/models/m/versions/1/infer", body);
+  ASSERT_EQ(res.status, 200) << res.body;
+  size_t header_length = 0;
+  std::string content_type;
+  for (const auto& [name, value] : res.headers) {
+    if (name == "inference-header-content-length") header_length = std::stoul(value);
+    if (name == "content-type") content_type = value;
+  }
+  EXPECT_EQ(content_type, "application/octet-stream");
+  ASSERT_GT(header_length, 0u);
+  ASSERT_EQ(res.body.size(), header_length + 16);
+  auto header = nlohmann::json::parse(res.body.substr(0, header_length));
+  EXPECT_EQ(header["outputs"][0]["parameters"]["binary_data_size"], 16);
+  double values[2];
+  std::memcpy(values, res.body.data() + header_length, 16);
+  EXPECT_EQ(values[0], 2.0 + 2 * 3.0);
+  EXPECT_EQ(values[1], 1.0 + 2 * 4.0);
+  auto meta = nlohmann::json::parse(Send("GET", "/v2").body);
+  EXPECT_EQ(meta["extensions"], nlohmann::json({"binary_tensor_data"}));
+  auto bad = Send("POST", "/v2/models/m/versions/1/infer",
+                  R"({"inputs":[{"name":"a","shape":[1],"datatype":"FP64","data":[2.0]},)"
+                  R"({"name":"b","shape":[1],"datatype":"INT64","data":[3]}],)"
+                  R"("parameters":{"binary_data_output":1}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("binary_data_output must be a boolean"));
+}
+
+TEST_P(InferenceHandlersTest, MlflowRefusesContentTypesItDoesNotRead) {
+  auto res = client_->Send("POST", "/invocations", R"({"instances":[[1,2]]})", "text/plain");
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->status, 415);
+  auto j = nlohmann::json::parse(res->body);
+  EXPECT_EQ(j["error_code"], "INVALID_PARAMETER_VALUE");
+  EXPECT_THAT(j["message"].get<std::string>(), HasSubstr("content type 'text/plain'"));
+  auto ok = client_->Send("POST", "/invocations?model=m", R"({"instances":[[1,2]]})",
+                          "application/json; charset=utf-8");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+TEST(ServingHttpErrorTest, CarriesBothErrorShapes) {
+  http::Response res;
+  WriteServingHttpError(413, "request body exceeds the limit of 10 bytes", res);
+  EXPECT_EQ(res.status, 413);
+  auto j = nlohmann::json::parse(res.body);
+  EXPECT_EQ(j["error"], "request body exceeds the limit of 10 bytes");
+  EXPECT_EQ(j["message"], j["error"]);
+  EXPECT_EQ(j["error_code"], "BAD_REQUEST");
+  WriteServingHttpError(404, "no route \"x\"", res);
+  j = nlohmann::json::parse(res.body);
+  EXPECT_EQ(j["error_code"], "ENDPOINT_NOT_FOUND");
+  EXPECT_EQ(j["error"], "no route \"x\"");
 }
 
 INSTANTIATE_TEST_SUITE_P(Batching, InferenceHandlersTest, ::testing::Bool());

@@ -684,7 +684,7 @@ std::string_view V2Datatype(ValueType type) {
 std::string V2ServerMetadata() {
   nlohmann::json j = {{"name", "strata"},
                       {"version", std::string(kVersion)},
-                      {"extensions", nlohmann::json::array()}};
+                      {"extensions", nlohmann::json::array({"binary_tensor_data"})}};
   return j.dump();
 }
 

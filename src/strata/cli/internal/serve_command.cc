@@ -254,7 +254,7 @@ int ServeCommand::Run() {
   http_options.threads = threads_;
   http_options.max_body_bytes = max_body_bytes_;
   http_options.access_log_path = access_log_;
-  http_options.error_responder = api::WriteV2Error;
+  http_options.error_responder = api::WriteServingHttpError;
   serving::RegistryWatcher* watcher_ptr = watcher.get();
   http_options.extra_metrics = [models, watcher_ptr] {
     std::string text = models->RenderMetrics();
