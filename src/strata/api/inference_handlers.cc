@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/api/errors.h"
+#include "strata/api/internal/request_trace.h"
 #include "strata/api/rest_protocols.h"
 #include "strata/api/v2_protocol.h"
 #include "strata/base/strings.h"
@@ -19,7 +20,9 @@
 namespace strata::api {
 namespace {
 
+using internal::RequestTrace;
 using serving::ModelServer;
+using serving::RequestLog;
 using serving::ServedVersion;
 
 // A parsed /v2/models/... wildcard: "{m}[/versions/{v}][/{action}]".
@@ -84,31 +87,38 @@ void HandleModelGet(const ModelServer& server, const http::Request& req, http::R
             res);
 }
 
-void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
-                 http::Responder responder) {
-  std::optional<ModelPath> path = ParseModelPath(req.wildcard);
+// Answers a V2 error now (and logs it with the request's trace).
+void RefuseV2(const absl::Status& status, RequestTrace& trace, http::Responder& responder) {
   http::Response res;
+  WriteStatusError(status, res);
+  trace.SendError(responder, std::move(res), AsStd(status.message()));
+}
+
+void HandleInfer(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
+                 http::Request&& req, http::Responder responder) {
+  RequestTrace trace(req, "v2", log);
+  std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action != "infer") {
-    WriteV2Error(404, absl::StrCat("no endpoint POST ", req.path), res);
-    responder.Send(std::move(res));
+    RefuseV2(absl::NotFoundError(absl::StrCat("no endpoint POST ", req.path)), trace, responder);
     return;
   }
+  trace.SetModel(path->name, path->version.value_or(0));
   absl::StatusOr<std::shared_ptr<const ServedVersion>> version =
       server->Find(path->name, path->version);
   if (!version.ok()) {
-    WriteStatusError(version.status(), res);
-    responder.Send(std::move(res));
+    RefuseV2(version.status(), trace, responder);
     return;
   }
+  trace.SetModel(**version);
   absl::StatusOr<V2InferRequest> decoded = DecodeV2InferRequest(
       req.body, (*version)->model().manifest().signature, server->options().max_request_rows);
   if (!decoded.ok()) {
     // Counted as a failed request of the version, as Triton does for malformed requests.
     (*version)->stats().RecordRequest(false, 0);
-    WriteStatusError(decoded.status(), res);
-    responder.Send(std::move(res));
+    RefuseV2(decoded.status(), trace, responder);
     return;
   }
+  trace.SetInputs(decoded->inputs);
   if (!decoded->requested_outputs.empty()) {
     const ServedVersion& v = **version;
     std::vector<std::string> names =
@@ -116,10 +126,9 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
     for (const std::string& r : decoded->requested_outputs) {
       if (std::find(names.begin(), names.end(), r) == names.end()) {
         v.stats().RecordRequest(false, 0);
-        WriteV2Error(400, absl::StrCat("output '", r, "' is not an output of model '", v.name(),
-                                       "'"),
-                     res);
-        responder.Send(std::move(res));
+        RefuseV2(absl::InvalidArgumentError(absl::StrCat(
+                     "output '", r, "' is not an output of model '", v.name(), "'")),
+                 trace, responder);
         return;
       }
     }
@@ -130,22 +139,22 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
   server->Infer(
       served, decoded->inputs,
       [shared_responder, served, id = std::move(decoded->id),
-       requested = std::move(decoded->requested_outputs)](
-          absl::StatusOr<models::Model::Predictions> predictions) {
-        http::Response out;
+       requested = std::move(decoded->requested_outputs), trace = std::move(trace)](
+          absl::StatusOr<models::Model::Predictions> predictions) mutable {
         if (!predictions.ok()) {
-          WriteStatusError(predictions.status(), out);
-        } else {
-          absl::StatusOr<std::string> body = EncodeV2InferResponse(
-              served->name(), served->version(), id, served->model().manifest(), *predictions,
-              requested);
-          if (body.ok()) {
-            WriteJson(std::move(*body), out);
-          } else {
-            WriteStatusError(body.status(), out);
-          }
+          RefuseV2(predictions.status(), trace, *shared_responder);
+          return;
         }
-        shared_responder->Send(std::move(out));
+        absl::StatusOr<std::string> body = EncodeV2InferResponse(
+            served->name(), served->version(), id, served->model().manifest(), *predictions,
+            requested);
+        if (!body.ok()) {
+          RefuseV2(body.status(), trace, *shared_responder);
+          return;
+        }
+        http::Response out;
+        WriteJson(std::move(*body), out);
+        trace.SendPredictions(*shared_responder, std::move(out), *served, std::move(*predictions));
       });
 }
 
@@ -159,29 +168,35 @@ using Encoder = std::function<std::string(const models::Model::Predictions&)>;
 // Predicts a decoded table on `version` and answers through `responder` (later, when the
 // request waits in a batch).
 void InferAndRespond(const ModelServer& server, std::shared_ptr<const ServedVersion> version,
-                     const table::Table& inputs, http::Responder responder, Encoder encode,
-                     ErrorWriter write_error) {
+                     const table::Table& inputs, RequestTrace trace, http::Responder responder,
+                     Encoder encode, ErrorWriter write_error) {
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
+  trace.SetInputs(inputs);
+  std::shared_ptr<const ServedVersion> served = version;  // for the log's output names
   server.Infer(std::move(version), inputs,
-               [shared_responder, encode = std::move(encode),
-                write_error](absl::StatusOr<models::Model::Predictions> predictions) {
+               [shared_responder, encode = std::move(encode), write_error, served,
+                trace = std::move(trace)](
+                   absl::StatusOr<models::Model::Predictions> predictions) mutable {
                  http::Response out;
-                 if (predictions.ok()) {
-                   WriteJson(encode(*predictions), out);
-                 } else {
+                 if (!predictions.ok()) {
                    write_error(predictions.status(), out);
+                   trace.SendError(*shared_responder, std::move(out),
+                                   AsStd(predictions.status().message()));
+                   return;
                  }
-                 shared_responder->Send(std::move(out));
+                 WriteJson(encode(*predictions), out);
+                 trace.SendPredictions(*shared_responder, std::move(out), *served,
+                                       std::move(*predictions));
                });
 }
 
 // Answers an error now; a decoding failure counts as a failed request of the version.
 void Refuse(const ServedVersion* version, const absl::Status& status, ErrorWriter write_error,
-            http::Responder& responder) {
+            RequestTrace& trace, http::Responder& responder) {
   if (version != nullptr) version->stats().RecordRequest(false, 0);
   http::Response res;
   write_error(status, res);
-  responder.Send(std::move(res));
+  trace.SendError(responder, std::move(res), AsStd(status.message()));
 }
 
 absl::StatusOr<std::shared_ptr<const ServedVersion>> FindTf(const ModelServer& server,
@@ -215,29 +230,32 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
             res);
 }
 
-void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
-                     http::Responder responder) {
+void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
+                     http::Request&& req, http::Responder responder) {
+  RequestTrace trace(req, "tfserving", log);
   std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
   if (!path.has_value() || path->action != "predict") {
     Refuse(nullptr, absl::NotFoundError(absl::StrCat("no endpoint POST ", req.path)),
-           WriteTfStatusError, responder);
+           WriteTfStatusError, trace, responder);
     return;
   }
+  trace.SetModel(path->name, path->version.value_or(0));
   absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindTf(*server, *path);
   if (!version.ok()) {
-    Refuse(nullptr, version.status(), WriteTfStatusError, responder);
+    Refuse(nullptr, version.status(), WriteTfStatusError, trace, responder);
     return;
   }
+  trace.SetModel(**version);
   absl::StatusOr<TfPredictRequest> decoded =
       DecodeTfPredictRequest(req.body, (*version)->model().manifest().signature,
                              server->options().max_request_rows);
   if (!decoded.ok()) {
-    Refuse(version->get(), decoded.status(), WriteTfStatusError, responder);
+    Refuse(version->get(), decoded.status(), WriteTfStatusError, trace, responder);
     return;
   }
   const bool columnar = decoded->columnar;
   InferAndRespond(
-      *server, *version, decoded->inputs, std::move(responder),
+      *server, *version, decoded->inputs, std::move(trace), std::move(responder),
       [columnar](const models::Model::Predictions& p) {
         return EncodeTfPredictResponse(p, columnar);
       },
@@ -258,28 +276,34 @@ absl::StatusOr<std::shared_ptr<const ServedVersion>> FindMlflowModel(const Model
   return server.Find(names[0]);
 }
 
-void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
-                       http::Responder responder) {
+void HandleInvocations(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
+                       http::Request&& req, http::Responder responder) {
+  RequestTrace trace(req, "mlflow", log);
+  if (const std::string* name = req.QueryParam("model"); name != nullptr) {
+    trace.SetModel(*name, 0);
+  }
   absl::StatusOr<std::shared_ptr<const ServedVersion>> version = FindMlflowModel(*server, req);
   if (!version.ok()) {
-    Refuse(nullptr, version.status(), WriteError, responder);
+    Refuse(nullptr, version.status(), WriteError, trace, responder);
     return;
   }
+  trace.SetModel(**version);
   absl::StatusOr<table::Table> inputs =
       DecodeMlflowInvocation(req.body, req.Header("content-type"),
                              (*version)->model().manifest().signature,
                              server->options().max_request_rows);
   if (!inputs.ok()) {
-    Refuse(version->get(), inputs.status(), WriteError, responder);
+    Refuse(version->get(), inputs.status(), WriteError, trace, responder);
     return;
   }
-  InferAndRespond(*server, *version, *inputs, std::move(responder), EncodeMlflowPredictions,
-                  WriteError);
+  InferAndRespond(*server, *version, *inputs, std::move(trace), std::move(responder),
+                  EncodeMlflowPredictions, WriteError);
 }
 
 }  // namespace
 
-void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router) {
+void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router,
+                        std::shared_ptr<RequestLog> request_log) {
   router.Add("GET", "/v2/health/live", [](const http::Request&, http::Response& res) {
     WriteJson("{\"live\":true}", res);
   });
@@ -295,16 +319,17 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     HandleModelGet(*server, req, res);
   });
   router.AddAsync("POST", "/v2/models/*",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleInfer(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleInfer(server, request_log.get(), std::move(req), std::move(responder));
                   });
   // TF Serving REST.
   router.Add("GET", "/v1/models/*", [server](const http::Request& req, http::Response& res) {
     HandleTfGet(*server, req, res);
   });
   router.AddAsync("POST", "/v1/models/*",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleTfPredict(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleTfPredict(server, request_log.get(), std::move(req),
+                                    std::move(responder));
                   });
   // MLflow's scoring server.
   for (const char* path : {"/ping", "/health"}) {
@@ -316,8 +341,9 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     });
   }
   router.AddAsync("POST", "/invocations",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleInvocations(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleInvocations(server, request_log.get(), std::move(req),
+                                      std::move(responder));
                   });
 }
 

@@ -12,6 +12,7 @@
 #include "strata/http/server.h"
 #include "strata/models/model_package.h"
 #include "strata/serving/model_server.h"
+#include "strata/serving/request_log.h"
 
 namespace strata::cli {
 
@@ -38,6 +39,25 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->capture_default_str();
   command_->add_option("--max-body-bytes", max_body_bytes_)->capture_default_str();
   command_->add_option("--access-log", access_log_, "Access log path or '-' for stderr (default none)");
+  // Request/response logging (JSON lines, sampled, asynchronous, bounded).
+  command_->add_option("--request-log", request_log_,
+                       "Request/response log (JSON lines) path or '-' for stderr (default none)");
+  command_->add_option("--request-log-sample", request_log_sample_,
+                       "Fraction of requests logged, by a hash of the request id")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  command_->add_option("--request-log-max-pending", request_log_max_pending_,
+                       "Entries waiting for the log writer at most; more are dropped (counted)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command_->add_option("--request-log-max-bytes", request_log_max_bytes_,
+                       "Rotate the log to PATH.1 past this size (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command_->add_option("--request-log-max-rows", request_log_max_rows_,
+                       "Rows of inputs/outputs kept per logged request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 int ServeCommand::Run() {
@@ -85,8 +105,25 @@ int ServeCommand::Run() {
                  static_cast<long long>(version), models_[i].c_str());
   }
 
+  std::shared_ptr<serving::RequestLog> request_log;
+  if (!request_log_.empty()) {
+    serving::RequestLogOptions log_options;
+    log_options.path = request_log_;
+    log_options.sample_rate = request_log_sample_;
+    log_options.max_pending = request_log_max_pending_;
+    log_options.max_file_bytes = request_log_max_bytes_;
+    log_options.max_rows = request_log_max_rows_;
+    absl::StatusOr<std::unique_ptr<serving::RequestLog>> opened =
+        serving::RequestLog::Open(std::move(log_options));
+    if (!opened.ok()) {
+      std::fprintf(stderr, "strata serve: %s\n", opened.status().ToString().c_str());
+      return 1;
+    }
+    request_log = std::move(*opened);
+  }
+
   http::Router router;
-  api::AddInferenceRoutes(models, router);
+  api::AddInferenceRoutes(models, router, request_log);
   http::ServerOptions http_options;
   http_options.host = host_;
   http_options.port = port_;
@@ -94,7 +131,10 @@ int ServeCommand::Run() {
   http_options.max_body_bytes = max_body_bytes_;
   http_options.access_log_path = access_log_;
   http_options.error_responder = api::WriteV2Error;
-  http_options.extra_metrics = [models] { return models->RenderMetrics(); };
+  http_options.extra_metrics = [models, request_log] {
+    return request_log == nullptr ? models->RenderMetrics()
+                                  : models->RenderMetrics() + request_log->RenderMetrics();
+  };
   absl::StatusOr<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(router), http_options);
   if (!server.ok()) {

@@ -33,6 +33,12 @@ class ServeCommand {
   int64_t max_queue_rows_ = 0;
   uint64_t max_body_bytes_ = 64ull << 20;
   std::string access_log_;
+  // Request/response log (serving::RequestLog); empty path = off.
+  std::string request_log_;
+  double request_log_sample_ = 1.0;
+  int64_t request_log_max_pending_ = 10000;
+  int64_t request_log_max_bytes_ = 256ll << 20;
+  int64_t request_log_max_rows_ = 100;
 };
 
 }  // namespace strata::cli
