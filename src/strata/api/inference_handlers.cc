@@ -94,8 +94,8 @@ void RefuseV2(const absl::Status& status, RequestTrace& trace, http::Responder& 
   trace.SendError(responder, std::move(res), AsStd(status.message()));
 }
 
-void HandleInfer(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
-                 http::Request&& req, http::Responder responder) {
+void HandleInfer(const std::shared_ptr<const ModelServer>& server,
+                 const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
   RequestTrace trace(req, "v2", log);
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action != "infer") {
@@ -230,8 +230,8 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
             res);
 }
 
-void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
-                     http::Request&& req, http::Responder responder) {
+void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
+                     const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
   RequestTrace trace(req, "tfserving", log);
   std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
   if (!path.has_value() || path->action != "predict") {
@@ -276,8 +276,8 @@ absl::StatusOr<std::shared_ptr<const ServedVersion>> FindMlflowModel(const Model
   return server.Find(names[0]);
 }
 
-void HandleInvocations(const std::shared_ptr<const ModelServer>& server, RequestLog* log,
-                       http::Request&& req, http::Responder responder) {
+void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
+                       const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
   RequestTrace trace(req, "mlflow", log);
   if (const std::string* name = req.QueryParam("model"); name != nullptr) {
     trace.SetModel(*name, 0);
@@ -320,7 +320,7 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
   });
   router.AddAsync("POST", "/v2/models/*",
                   [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleInfer(server, request_log.get(), std::move(req), std::move(responder));
+                    HandleInfer(server, request_log, std::move(req), std::move(responder));
                   });
   // TF Serving REST.
   router.Add("GET", "/v1/models/*", [server](const http::Request& req, http::Response& res) {
@@ -328,7 +328,7 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
   });
   router.AddAsync("POST", "/v1/models/*",
                   [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleTfPredict(server, request_log.get(), std::move(req),
+                    HandleTfPredict(server, request_log, std::move(req),
                                     std::move(responder));
                   });
   // MLflow's scoring server.
@@ -342,7 +342,7 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
   }
   router.AddAsync("POST", "/invocations",
                   [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleInvocations(server, request_log.get(), std::move(req),
+                    HandleInvocations(server, request_log, std::move(req),
                                       std::move(responder));
                   });
 }

@@ -47,7 +47,7 @@ std::string RequestIdFor(std::string_view client_id) {
 }
 
 RequestTrace::RequestTrace(const http::Request& request, std::string_view protocol,
-                           serving::RequestLog* log)
+                           const std::shared_ptr<serving::RequestLog>& log)
     : id_(RequestIdFor(request.Header(kRequestIdHeader))), protocol_(protocol) {
   if (log != nullptr && log->Sample(id_)) {
     log_ = log;

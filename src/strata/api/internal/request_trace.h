@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,10 @@ std::string RequestIdFor(std::string_view client_id);
 class RequestTrace {
  public:
   // `protocol` is the log's protocol name ("v2", "tfserving", "mlflow"); `log` may be null.
+  // A logged request keeps the log alive until it is done (it may finish on a batcher thread
+  // after the HTTP server has stopped).
   RequestTrace(const http::Request& request, std::string_view protocol,
-               serving::RequestLog* log);
+               const std::shared_ptr<serving::RequestLog>& log);
 
   const std::string& id() const { return id_; }
 
@@ -58,7 +61,7 @@ class RequestTrace {
 
   std::string id_;
   std::string_view protocol_;  // a literal
-  serving::RequestLog* log_ = nullptr;  // null unless this request is logged
+  std::shared_ptr<serving::RequestLog> log_;  // null unless this request is logged
   std::chrono::steady_clock::time_point start_{};
   std::string model_;
   int64_t version_ = 0;
