@@ -95,7 +95,8 @@ void RefuseV2(const absl::Status& status, RequestTrace& trace, http::Responder& 
 }
 
 void HandleInfer(const std::shared_ptr<const ModelServer>& server,
-                 const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
+                 const std::shared_ptr<RequestLog>& log, http::Request&& req,
+                 http::Responder responder) {
   RequestTrace trace(req, "v2", log);
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action != "infer") {
@@ -231,7 +232,8 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
 }
 
 void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
-                     const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
+                     const std::shared_ptr<RequestLog>& log, http::Request&& req,
+                     http::Responder responder) {
   RequestTrace trace(req, "tfserving", log);
   std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
   if (!path.has_value() || path->action != "predict") {
@@ -277,7 +279,8 @@ absl::StatusOr<std::shared_ptr<const ServedVersion>> FindMlflowModel(const Model
 }
 
 void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
-                       const std::shared_ptr<RequestLog>& log, http::Request&& req, http::Responder responder) {
+                       const std::shared_ptr<RequestLog>& log, http::Request&& req,
+                       http::Responder responder) {
   RequestTrace trace(req, "mlflow", log);
   if (const std::string* name = req.QueryParam("model"); name != nullptr) {
     trace.SetModel(*name, 0);
