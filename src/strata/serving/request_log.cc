@@ -14,13 +14,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
 #include "strata/base/strings.h"
+#include "strata/serving/internal/json_line.h"
 
 namespace strata::serving {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // A write() of more than this is split so a huge batch never sits in one string.
 constexpr size_t kChunkBytes = 1 << 20;
@@ -49,32 +47,33 @@ std::string FormatTimestamp(int64_t micros) {
   return buf;
 }
 
-Json ColumnJson(const table::Column& column, int64_t rows) {
-  Json values = Json::array();
+void AppendColumn(const table::Column& column, int64_t rows, std::string& out) {
+  out += '[';
   for (int64_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ',';
     if (column.IsNull(r)) {
-      values.push_back(nullptr);
+      out += "null";
       continue;
     }
+    const size_t at = static_cast<size_t>(r);
     switch (column.type()) {
       case table::DataType::kBool:
-        values.push_back(column.Bools()[static_cast<size_t>(r)] != 0);
+        out += column.Bools()[at] != 0 ? "true" : "false";
         break;
       case table::DataType::kInt64:
       case table::DataType::kTimestamp:
-        values.push_back(column.Int64s()[static_cast<size_t>(r)]);
+        internal::AppendJsonInt(column.Int64s()[at], out);
         break;
       case table::DataType::kFloat64:
-        // nlohmann writes NaN and infinities as null, which keeps the line valid JSON.
-        values.push_back(column.Float64s()[static_cast<size_t>(r)]);
+        internal::AppendJsonDouble(column.Float64s()[at], out);
         break;
       case table::DataType::kString:
       case table::DataType::kCategory:
-        values.push_back(std::string(column.StringAt(r)));
+        internal::AppendJsonString(column.StringAt(r), out);
         break;
     }
   }
-  return values;
+  out += ']';
 }
 
 // FNV-1a, 64 bits: tiny, stable across platforms and builds, and easy to reproduce in a test
@@ -98,52 +97,78 @@ bool RequestLog::KeepsRequest(std::string_view request_id, double sample_rate) {
 }
 
 std::string RequestLog::RenderEntry(const RequestLogEntry& entry, int64_t max_rows) {
-  Json line;
-  line["request_id"] = entry.request_id;
-  line["timestamp"] = FormatTimestamp(entry.timestamp_us);
-  line["model"] = entry.model;
-  line["version"] = entry.version;
-  line["protocol"] = entry.protocol;
-  line["role"] = entry.role;
-  line["status"] = entry.http_status;
-  line["latency_us"] = entry.latency_us;
+  using internal::AppendJsonInt;
+  using internal::AppendJsonString;
+  std::string out;
+  out.reserve(256);
+  out += "{\"request_id\":";
+  AppendJsonString(entry.request_id, out);
+  out += ",\"timestamp\":\"";
+  out += FormatTimestamp(entry.timestamp_us);
+  out += "\",\"model\":";
+  AppendJsonString(entry.model, out);
+  out += ",\"version\":";
+  AppendJsonInt(entry.version, out);
+  out += ",\"protocol\":";
+  AppendJsonString(entry.protocol, out);
+  out += ",\"role\":";
+  AppendJsonString(entry.role, out);
+  out += ",\"status\":";
+  AppendJsonInt(entry.http_status, out);
+  out += ",\"latency_us\":";
+  AppendJsonInt(entry.latency_us, out);
   int64_t rows = 0;
   if (entry.inputs.has_value()) rows = entry.inputs->num_rows();
   if (entry.outputs.has_value()) rows = std::max(rows, entry.outputs->rows);
-  line["rows"] = rows;
+  out += ",\"rows\":";
+  AppendJsonInt(rows, out);
   bool truncated = false;
   if (entry.inputs.has_value()) {
     const table::Table& inputs = *entry.inputs;
     const int64_t kept = std::min(inputs.num_rows(), max_rows);
     truncated = truncated || kept < inputs.num_rows();
-    Json columns = Json::object();
+    out += ",\"inputs\":{";
     for (int c = 0; c < inputs.num_columns(); ++c) {
-      columns[inputs.schema().field(c).name] = ColumnJson(inputs.column(c), kept);
+      if (c > 0) out += ',';
+      AppendJsonString(inputs.schema().field(c).name, out);
+      out += ':';
+      AppendColumn(inputs.column(c), kept, out);
     }
-    line["inputs"] = std::move(columns);
+    out += '}';
   }
   if (entry.outputs.has_value()) {
     const models::Model::Predictions& p = *entry.outputs;
     const int64_t kept = std::min(p.rows, max_rows);
     truncated = truncated || kept < p.rows;
-    Json outputs = Json::object();
+    out += ",\"outputs\":{";
     for (int o = 0; o < p.num_outputs; ++o) {
-      std::string name = static_cast<size_t>(o) < entry.output_names.size()
-                             ? entry.output_names[static_cast<size_t>(o)]
-                             : absl::StrCat("output_", o);
-      Json values = Json::array();
-      for (int64_t r = 0; r < kept; ++r) {
-        const size_t at = static_cast<size_t>(r * p.num_outputs + o);
-        values.push_back(at < p.values.size() ? Json(p.values[at]) : Json(nullptr));
+      if (o > 0) out += ',';
+      if (static_cast<size_t>(o) < entry.output_names.size()) {
+        AppendJsonString(entry.output_names[static_cast<size_t>(o)], out);
+      } else {
+        AppendJsonString(absl::StrCat("output_", o), out);
       }
-      outputs[name] = std::move(values);
+      out += ":[";
+      for (int64_t r = 0; r < kept; ++r) {
+        if (r > 0) out += ',';
+        const size_t at = static_cast<size_t>(r * p.num_outputs + o);
+        if (at < p.values.size()) {
+          internal::AppendJsonDouble(p.values[at], out);
+        } else {
+          out += "null";
+        }
+      }
+      out += ']';
     }
-    line["outputs"] = std::move(outputs);
+    out += '}';
   }
-  if (truncated) line["truncated"] = true;
-  if (!entry.outputs.has_value() || !entry.error.empty()) line["error"] = entry.error;
-  // Request data is not guaranteed to be UTF-8: replace bad bytes rather than throw.
-  return line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (truncated) out += ",\"truncated\":true";
+  if (!entry.outputs.has_value() || !entry.error.empty()) {
+    out += ",\"error\":";
+    AppendJsonString(entry.error, out);
+  }
+  out += '}';
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<RequestLog>> RequestLog::Open(RequestLogOptions options) {
