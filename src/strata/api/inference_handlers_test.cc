@@ -251,7 +251,8 @@ TEST_P(InferenceHandlersTest, EveryInferenceIsIdentifiedAndLogged) {
   EXPECT_EQ(lines[2]["protocol"], "tfserving");
   EXPECT_EQ(lines[2]["outputs"]["prediction"], nlohmann::json({5.5}));
   EXPECT_EQ(lines[3]["protocol"], "mlflow");
-  EXPECT_EQ(lines[3]["outputs"]["prediction"], nlohmann::json({3.0}));
+  EXPECT_EQ(lines[3]["version"], 2);  // the latest; its two outputs are one combined output
+  EXPECT_EQ(lines[3]["outputs"], nlohmann::json::parse(R"({"predictions":[[3.0,6.0]]})"));
   EXPECT_EQ(lines[4]["model"], "nope");
   EXPECT_EQ(lines[4]["version"], 0);
   EXPECT_EQ(lines[4]["status"], 404);

@@ -76,6 +76,16 @@ void AppendColumn(const table::Column& column, int64_t rows, std::string& out) {
   out += ']';
 }
 
+void AppendPrediction(const models::Model::Predictions& p, int64_t row, int output,
+                      std::string& out) {
+  const size_t at = static_cast<size_t>(row * p.num_outputs + output);
+  if (at < p.values.size()) {
+    internal::AppendJsonDouble(p.values[at], out);
+  } else {
+    out += "null";  // a malformed Predictions must not read out of bounds
+  }
+}
+
 // FNV-1a, 64 bits: tiny, stable across platforms and builds, and easy to reproduce in a test
 // or a downstream job.
 uint64_t Fnv1a64(std::string_view s) {
@@ -141,24 +151,35 @@ std::string RequestLog::RenderEntry(const RequestLogEntry& entry, int64_t max_ro
     const int64_t kept = std::min(p.rows, max_rows);
     truncated = truncated || kept < p.rows;
     out += ",\"outputs\":{";
-    for (int o = 0; o < p.num_outputs; ++o) {
-      if (o > 0) out += ',';
-      if (static_cast<size_t>(o) < entry.output_names.size()) {
-        AppendJsonString(entry.output_names[static_cast<size_t>(o)], out);
-      } else {
-        AppendJsonString(absl::StrCat("output_", o), out);
-      }
+    if (entry.output_names.size() == 1 && p.num_outputs > 1) {
+      // One combined output (e.g. class probabilities): one array of num_outputs per row.
+      AppendJsonString(entry.output_names[0], out);
       out += ":[";
       for (int64_t r = 0; r < kept; ++r) {
         if (r > 0) out += ',';
-        const size_t at = static_cast<size_t>(r * p.num_outputs + o);
-        if (at < p.values.size()) {
-          internal::AppendJsonDouble(p.values[at], out);
-        } else {
-          out += "null";
+        out += '[';
+        for (int o = 0; o < p.num_outputs; ++o) {
+          if (o > 0) out += ',';
+          AppendPrediction(p, r, o, out);
         }
+        out += ']';
       }
       out += ']';
+    } else {
+      for (int o = 0; o < p.num_outputs; ++o) {
+        if (o > 0) out += ',';
+        if (static_cast<size_t>(o) < entry.output_names.size()) {
+          AppendJsonString(entry.output_names[static_cast<size_t>(o)], out);
+        } else {
+          AppendJsonString(absl::StrCat("output_", o), out);
+        }
+        out += ":[";
+        for (int64_t r = 0; r < kept; ++r) {
+          if (r > 0) out += ',';
+          AppendPrediction(p, r, o, out);
+        }
+        out += ']';
+      }
     }
     out += '}';
   }

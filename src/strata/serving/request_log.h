@@ -15,7 +15,8 @@
 //    "protocol":"v2","role":"primary","status":200,"latency_us":123,"rows":1,
 //    "inputs":{"a":[2.0],"b":[3]},"outputs":{"predict":[5.0]}}
 // `inputs` maps each column to its values (null for a null; timestamps as µs integers);
-// `outputs` maps each output to one value per row. An entry with more than `max_rows` rows
+// `outputs` maps each output to one value per row (a model with one combined output of
+// several values, such as class probabilities, has one array per row). An entry with more than `max_rows` rows
 // keeps its first `max_rows` and adds "truncated":true (`rows` stays the full count). A failed
 // request has "error":"message" instead of "outputs" (and "inputs" when they were decoded).
 //

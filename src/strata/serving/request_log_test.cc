@@ -204,6 +204,24 @@ TEST_F(RequestLogTest, LargeBatchesAreTruncated) {
   EXPECT_EQ(lines[0]["outputs"]["c1"], Json::parse("[0, 10]"));
 }
 
+TEST(RequestLogRender, OneCombinedOutputHasAnArrayPerRow) {
+  RequestLogEntry e = SuccessEntry("p", 2);
+  e.output_names = {"probabilities"};
+  Json line = Json::parse(RequestLog::RenderEntry(e, 100));
+  EXPECT_EQ(line["outputs"], Json::parse(R"({"probabilities":[[0,0],[1,10]]})"));
+  // More outputs than names: the rest are numbered.
+  e.output_names = {"x", "y", "z"};
+  e.outputs->num_outputs = 3;
+  e.outputs->rows = 1;
+  line = Json::parse(RequestLog::RenderEntry(e, 100));
+  EXPECT_EQ(line["outputs"], Json::parse(R"({"x":[0],"y":[0],"z":[1]})"));
+  e.output_names = {"x"};
+  e.outputs->num_outputs = 1;
+  e.outputs->values.clear();  // malformed: no values at all
+  line = Json::parse(RequestLog::RenderEntry(e, 100));
+  EXPECT_EQ(line["outputs"], Json::parse(R"({"x":[null]})"));
+}
+
 TEST_F(RequestLogTest, BadUtf8AndNanStillGiveValidJson) {
   RequestLogOptions o;
   o.path = PathOf("r.log");
