@@ -209,7 +209,7 @@ TEST(RequestLogRender, OneCombinedOutputHasAnArrayPerRow) {
   e.output_names = {"probabilities"};
   Json line = Json::parse(RequestLog::RenderEntry(e, 100));
   EXPECT_EQ(line["outputs"], Json::parse(R"({"probabilities":[[0,0],[1,10]]})"));
-  // More outputs than names: the rest are numbered.
+  // One name per output: a key per output.
   e.output_names = {"x", "y", "z"};
   e.outputs->num_outputs = 3;
   e.outputs->rows = 1;
