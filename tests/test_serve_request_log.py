@@ -26,13 +26,23 @@ def fnv1a64(s):
     return h
 
 
+def fmix64(k):
+    mask = (1 << 64) - 1
+    k ^= k >> 33
+    k = (k * 0xff51afd7ed558ccd) & mask
+    k ^= k >> 33
+    k = (k * 0xc4ceb9fe1a85ec53) & mask
+    k ^= k >> 33
+    return k
+
+
 def kept(request_id, rate):
     """serving::RequestLog::KeepsRequest, reimplemented from its documented rule."""
     if rate >= 1:
         return True
     if rate <= 0:
         return False
-    return (fnv1a64(request_id) >> 11) * 2.0 ** -53 < rate
+    return (fmix64(fnv1a64(request_id)) >> 11) * 2.0 ** -53 < rate
 
 
 def header(r, name):

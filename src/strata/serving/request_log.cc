@@ -97,12 +97,24 @@ uint64_t Fnv1a64(std::string_view s) {
   return h;
 }
 
+// MurmurHash3's 64-bit finalizer. FNV-1a alone leaves the high bits of ids that differ only
+// in their last characters ("req-1", "req-2", ...) nearly equal, so it would keep all or none
+// of a run of sequential ids; the finalizer spreads every input bit over the whole word.
+uint64_t Mix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ull;
+  k ^= k >> 33;
+  return k;
+}
+
 }  // namespace
 
 bool RequestLog::KeepsRequest(std::string_view request_id, double sample_rate) {
   if (sample_rate >= 1.0) return true;
   if (sample_rate <= 0.0) return false;
-  const double u = static_cast<double>(Fnv1a64(request_id) >> 11) * 0x1p-53;
+  const double u = static_cast<double>(Mix64(Fnv1a64(request_id)) >> 11) * 0x1p-53;
   return u < sample_rate;
 }
 

@@ -103,9 +103,10 @@ class RequestLog {
   RequestLog(const RequestLog&) = delete;
   RequestLog& operator=(const RequestLog&) = delete;
 
-  // The sampling rule: keep a request iff (FNV-1a 64-bit hash of its id >> 11) * 2^-53 is
-  // below `sample_rate`. Deterministic, so the same id is always kept or always not, and a
-  // test (or a downstream join) can predict the decision.
+  // The sampling rule: keep a request iff (h >> 11) * 2^-53 < sample_rate, where h is the
+  // FNV-1a 64-bit hash of its id passed through MurmurHash3's fmix64 finalizer. Deterministic,
+  // so the same id is always kept or always not, and a test (or a downstream join) can
+  // predict the decision; the finalizer keeps sequential ids evenly sampled.
   static bool KeepsRequest(std::string_view request_id, double sample_rate);
 
   // Whether to log the request `request_id`; counts it as sampled out when not. Call once

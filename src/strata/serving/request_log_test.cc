@@ -97,13 +97,13 @@ RequestLogEntry SuccessEntry(std::string id, int64_t rows) {
 }
 
 TEST(RequestLogSampling, FollowsTheDocumentedHash) {
-  // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test vector), so its sampling
-  // point is (0xaf63dc4c8601ec8c >> 11) / 2^53 = 0.68511...
-  EXPECT_TRUE(RequestLog::KeepsRequest("a", 0.6852));
-  EXPECT_FALSE(RequestLog::KeepsRequest("a", 0.6850));
-  // FNV-1a 64 of "" is the offset basis 0xcbf29ce484222325: 0.79666...
-  EXPECT_TRUE(RequestLog::KeepsRequest("", 0.7967));
-  EXPECT_FALSE(RequestLog::KeepsRequest("", 0.7966));
+  // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test vector); fmix64 of that is
+  // 0x82a2a958a9bece5b, so its sampling point is (0x82a2a958a9bece5b >> 11) / 2^53 = 0.51029...
+  EXPECT_TRUE(RequestLog::KeepsRequest("a", 0.5103));
+  EXPECT_FALSE(RequestLog::KeepsRequest("a", 0.5102));
+  // FNV-1a 64 of "" is the offset basis 0xcbf29ce484222325 -> 0xefd01f60ba992926: 0.93676...
+  EXPECT_TRUE(RequestLog::KeepsRequest("", 0.9368));
+  EXPECT_FALSE(RequestLog::KeepsRequest("", 0.9367));
   EXPECT_TRUE(RequestLog::KeepsRequest("anything", 1.0));
   EXPECT_FALSE(RequestLog::KeepsRequest("anything", 0.0));
 }
