@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/api/errors.h"
+#include "strata/api/internal/request_trace.h"
 #include "strata/api/internal/v2_binary.h"
 #include "strata/api/rest_protocols.h"
 #include "strata/api/v2_protocol.h"
@@ -22,7 +23,9 @@
 namespace strata::api {
 namespace {
 
+using internal::RequestTrace;
 using serving::ModelServer;
+using serving::RequestLog;
 using serving::ServedVersion;
 
 // A parsed /v2/models/... wildcard: "{m}[/versions/{v}][/{action}]".
@@ -64,12 +67,20 @@ void WriteStatusError(const absl::Status& status, http::Response& res) {
 }
 
 // Shadow mode: the shadow predicts the same inputs after the answer is on its way. Its
-// outcome shows in its own inference metrics (model and version labels); the answer itself
+// outcome shows in its own inference metrics (model and version labels) and, when the request
+// is logged, as a request-log line with role "shadow" and the request's id; the answer itself
 // is never returned.
 void InferShadow(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
-                 const table::Table& inputs) {
+                 const table::Table& inputs, const RequestTrace& primary) {
   if (shadow == nullptr) return;
-  server.Infer(std::move(shadow), inputs, [](absl::StatusOr<models::Model::Predictions>) {});
+  RequestTrace trace = primary.Shadow(*shadow);
+  trace.SetInputs(inputs);
+  std::shared_ptr<const ServedVersion> served = shadow;
+  server.Infer(std::move(shadow), inputs,
+               [served, trace = std::move(trace)](
+                   absl::StatusOr<models::Model::Predictions> predictions) mutable {
+                 trace.LogShadow(*served, std::move(predictions));
+               });
 }
 
 void HandleModelGet(const ModelServer& server, const http::Request& req, http::Response& res) {
@@ -134,9 +145,16 @@ void WriteV2BinaryAnswer(const ServedVersion& served, std::string_view id,
   out.body = std::move(binary->body);
 }
 
+// Answers a V2 error now (and logs it with the request's trace).
+void RefuseV2(const absl::Status& status, RequestTrace& trace, http::Responder& responder) {
+  http::Response res;
+  WriteStatusError(status, res);
+  trace.SendError(responder, std::move(res), AsStd(status.message()));
+}
+
 // The shadow may be another model: it decodes the body by its own signature.
 void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> shadow,
-              const http::Request& req) {
+              const http::Request& req, const RequestTrace& primary) {
   internal::V2BinaryOutputs unused;
   absl::StatusOr<V2InferRequest> decoded = DecodeV2Body(
       req, shadow->model().manifest().signature, server.options().max_request_rows, unused);
@@ -144,32 +162,33 @@ void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> sh
     shadow->stats().RecordRequest(false, 0);
     return;
   }
-  InferShadow(server, std::move(shadow), decoded->inputs);
+  InferShadow(server, std::move(shadow), decoded->inputs, primary);
 }
 
-void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
+void HandleInfer(const std::shared_ptr<const ModelServer>& server,
+                 const std::shared_ptr<RequestLog>& log, http::Request&& req,
                  http::Responder responder) {
+  RequestTrace trace(req, "v2", log);
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
-  http::Response res;
   if (!path.has_value() || path->action != "infer") {
-    WriteV2Error(404, absl::StrCat("no endpoint POST ", req.path), res);
-    responder.Send(std::move(res));
+    RefuseV2(absl::NotFoundError(absl::StrCat("no endpoint POST ", req.path)), trace, responder);
     return;
   }
+  trace.SetModel(path->name, path->version.value_or(0));
   absl::StatusOr<serving::RouteResult> route =
       server->Route(path->name, serving::VersionTarget{path->version, std::string()});
   if (!route.ok()) {
-    WriteStatusError(route.status(), res);
-    responder.Send(std::move(res));
+    RefuseV2(route.status(), trace, responder);
     return;
   }
-  const std::shared_ptr<const ServedVersion>* version = &route->version;
-  const ServedVersion& v = **version;
+  const ServedVersion& v = *route->version;
+  trace.SetModel(v);
   // Most requests are one [N, features] JSON tensor: decoded straight into the feature
-  // matrix. Binary tensors (a header length) and binary outputs take the general path.
+  // matrix. Binary tensors (a header length), binary outputs and logged requests (the log
+  // records the decoded columns) take the general path.
   const bool binary_request = !req.Header(internal::kInferenceHeaderContentLength).empty();
   std::optional<V2FeatureRequest> fast;
-  if (!binary_request && !internal::MayRequestBinaryOutputs(req.body)) {
+  if (!binary_request && !trace.logged() && !internal::MayRequestBinaryOutputs(req.body)) {
     fast = DecodeV2FeatureRequest(req.body, v.model(), server->options().max_request_rows);
   }
   std::optional<V2InferRequest> decoded;
@@ -185,13 +204,13 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
     if (!general.ok()) {
       // Counted as a failed request of the version, as Triton does for malformed requests.
       v.stats().RecordRequest(false, 0);
-      WriteStatusError(general.status(), res);
-      responder.Send(std::move(res));
+      RefuseV2(general.status(), trace, responder);
       return;
     }
     decoded = std::move(*general);
     id = &decoded->id;
     requested = &decoded->requested_outputs;
+    trace.SetInputs(decoded->inputs);
   }
   if (!requested->empty()) {
     std::vector<std::string> names =
@@ -199,43 +218,50 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server, http::Request
     for (const std::string& r : *requested) {
       if (std::find(names.begin(), names.end(), r) == names.end()) {
         v.stats().RecordRequest(false, 0);
-        WriteV2Error(400, absl::StrCat("output '", r, "' is not an output of model '", v.name(),
-                                       "'"),
-                     res);
-        responder.Send(std::move(res));
+        RefuseV2(absl::InvalidArgumentError(absl::StrCat(
+                     "output '", r, "' is not an output of model '", v.name(), "'")),
+                 trace, responder);
         return;
       }
     }
   }
+  std::optional<RequestTrace> shadow_trace;
+  if (route->shadow != nullptr) shadow_trace = trace;
   // std::function needs a copyable callable; the responder is shared by the one callback.
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
-  std::shared_ptr<const ServedVersion> served = *version;
+  std::shared_ptr<const ServedVersion> served = route->version;
   auto done = [shared_responder, served, id = std::move(*id), requested = std::move(*requested),
-               binary_outputs = std::move(binary_outputs)](
-                  absl::StatusOr<models::Model::Predictions> predictions) {
-    http::Response out;
+               binary_outputs = std::move(binary_outputs), trace = std::move(trace)](
+                  absl::StatusOr<models::Model::Predictions> predictions) mutable {
     if (!predictions.ok()) {
-      WriteStatusError(predictions.status(), out);
-    } else if (binary_outputs.Any()) {
+      RefuseV2(predictions.status(), trace, *shared_responder);
+      return;
+    }
+    http::Response out;
+    if (binary_outputs.Any()) {
       WriteV2BinaryAnswer(*served, id, *predictions, requested, binary_outputs, out);
+      if (out.status != 200) {
+        trace.SendError(*shared_responder, std::move(out), "binary output encoding failed");
+        return;
+      }
     } else {
       absl::StatusOr<std::string> body =
           EncodeV2InferResponse(served->name(), served->version(), id,
                                 served->model().manifest(), *predictions, requested);
-      if (body.ok()) {
-        WriteJson(std::move(*body), out);
-      } else {
-        WriteStatusError(body.status(), out);
+      if (!body.ok()) {
+        RefuseV2(body.status(), trace, *shared_responder);
+        return;
       }
+      WriteJson(std::move(*body), out);
     }
-    shared_responder->Send(std::move(out));
+    trace.SendPredictions(*shared_responder, std::move(out), *served, std::move(*predictions));
   };
   if (fast.has_value()) {
     server->InferFeatures(served, std::move(fast->features), fast->rows, std::move(done));
   } else {
     server->Infer(served, decoded->inputs, std::move(done));
   }
-  if (route->shadow != nullptr) ShadowV2(*server, route->shadow, req);
+  if (shadow_trace.has_value()) ShadowV2(*server, route->shadow, req, *shadow_trace);
 }
 
 void WriteTfStatusError(const absl::Status& status, http::Response& res) {
@@ -248,30 +274,38 @@ using Encoder = std::function<std::string(const models::Model::Predictions&)>;
 // Predicts a decoded table on `version` and answers through `responder` (later, when the
 // request waits in a batch).
 void InferAndRespond(const ModelServer& server, const serving::RouteResult& route,
-                     const table::Table& inputs, http::Responder responder, Encoder encode,
-                     ErrorWriter write_error) {
+                     const table::Table& inputs, RequestTrace trace, http::Responder responder,
+                     Encoder encode, ErrorWriter write_error) {
   auto shared_responder = std::make_shared<http::Responder>(std::move(responder));
+  trace.SetInputs(inputs);
+  std::optional<RequestTrace> shadow_trace;
+  if (route.shadow != nullptr) shadow_trace = trace;
+  std::shared_ptr<const ServedVersion> served = route.version;  // for the log's output names
   server.Infer(route.version, inputs,
-               [shared_responder, encode = std::move(encode),
-                write_error](absl::StatusOr<models::Model::Predictions> predictions) {
+               [shared_responder, encode = std::move(encode), write_error, served,
+                trace = std::move(trace)](
+                   absl::StatusOr<models::Model::Predictions> predictions) mutable {
                  http::Response out;
-                 if (predictions.ok()) {
-                   WriteJson(encode(*predictions), out);
-                 } else {
+                 if (!predictions.ok()) {
                    write_error(predictions.status(), out);
+                   trace.SendError(*shared_responder, std::move(out),
+                                   AsStd(predictions.status().message()));
+                   return;
                  }
-                 shared_responder->Send(std::move(out));
+                 WriteJson(encode(*predictions), out);
+                 trace.SendPredictions(*shared_responder, std::move(out), *served,
+                                       std::move(*predictions));
                });
-  InferShadow(server, route.shadow, inputs);
+  if (shadow_trace.has_value()) InferShadow(server, route.shadow, inputs, *shadow_trace);
 }
 
 // Answers an error now; a decoding failure counts as a failed request of the version.
 void Refuse(const ServedVersion* version, const absl::Status& status, ErrorWriter write_error,
-            http::Responder& responder) {
+            RequestTrace& trace, http::Responder& responder) {
   if (version != nullptr) version->stats().RecordRequest(false, 0);
   http::Response res;
   write_error(status, res);
-  responder.Send(std::move(res));
+  trace.SendError(responder, std::move(res), AsStd(status.message()));
 }
 
 // A TF Serving path's version: /versions/{v}, /labels/{l} (registry aliases), or the default.
@@ -303,30 +337,34 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
             res);
 }
 
-void HandleTfPredict(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
+void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
+                     const std::shared_ptr<RequestLog>& log, http::Request&& req,
                      http::Responder responder) {
+  RequestTrace trace(req, "tfserving", log);
   std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
   if (!path.has_value() || path->action != "predict") {
     Refuse(nullptr, absl::NotFoundError(absl::StrCat("no endpoint POST ", req.path)),
-           WriteTfStatusError, responder);
+           WriteTfStatusError, trace, responder);
     return;
   }
+  trace.SetModel(path->name, path->version.value_or(0));
   absl::StatusOr<serving::RouteResult> route = RouteTf(*server, *path);
   if (!route.ok()) {
-    Refuse(nullptr, route.status(), WriteTfStatusError, responder);
+    Refuse(nullptr, route.status(), WriteTfStatusError, trace, responder);
     return;
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
+  trace.SetModel(**version);
   absl::StatusOr<TfPredictRequest> decoded =
       DecodeTfPredictRequest(req.body, (*version)->model().manifest().signature,
                              server->options().max_request_rows);
   if (!decoded.ok()) {
-    Refuse(version->get(), decoded.status(), WriteTfStatusError, responder);
+    Refuse(version->get(), decoded.status(), WriteTfStatusError, trace, responder);
     return;
   }
   const bool columnar = decoded->columnar;
   InferAndRespond(
-      *server, *route, decoded->inputs, std::move(responder),
+      *server, *route, decoded->inputs, std::move(trace), std::move(responder),
       [columnar](const models::Model::Predictions& p) {
         return EncodeTfPredictResponse(p, columnar);
       },
@@ -356,23 +394,29 @@ bool MlflowReadsContentType(std::string_view content_type) {
          absl::EqualsIgnoreCase(AsAbsl(type), "text/csv");
 }
 
-void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::Request&& req,
+void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
+                       const std::shared_ptr<RequestLog>& log, http::Request&& req,
                        http::Responder responder) {
+  RequestTrace trace(req, "mlflow", log);
+  if (const std::string* name = req.QueryParam("model"); name != nullptr) {
+    trace.SetModel(*name, 0);
+  }
   absl::StatusOr<serving::RouteResult> route = RouteMlflow(*server, req);
   if (!route.ok()) {
-    Refuse(nullptr, route.status(), WriteError, responder);
+    Refuse(nullptr, route.status(), WriteError, trace, responder);
     return;
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
+  trace.SetModel(**version);
   if (!MlflowReadsContentType(req.Header("content-type"))) {
     (*version)->stats().RecordRequest(false, 0);
+    const std::string message = absl::StrCat(
+        "content type '", AsAbsl(req.Header("content-type")),
+        "' is not supported; send application/json or text/csv");
     http::Response res;
-    WriteError(absl::InvalidArgumentError(absl::StrCat(
-                   "content type '", AsAbsl(req.Header("content-type")),
-                   "' is not supported; send application/json or text/csv")),
-               res);
+    WriteError(absl::InvalidArgumentError(message), res);
     res.status = 415;
-    responder.Send(std::move(res));
+    trace.SendError(responder, std::move(res), message);
     return;
   }
   absl::StatusOr<table::Table> inputs =
@@ -380,11 +424,11 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server, http::R
                              (*version)->model().manifest().signature,
                              server->options().max_request_rows);
   if (!inputs.ok()) {
-    Refuse(version->get(), inputs.status(), WriteError, responder);
+    Refuse(version->get(), inputs.status(), WriteError, trace, responder);
     return;
   }
-  InferAndRespond(*server, *route, *inputs, std::move(responder), EncodeMlflowPredictions,
-                  WriteError);
+  InferAndRespond(*server, *route, *inputs, std::move(trace), std::move(responder),
+                  EncodeMlflowPredictions, WriteError);
 }
 
 }  // namespace
@@ -405,7 +449,8 @@ void WriteServingHttpError(int http_status, std::string_view message, http::Resp
   response.body += '}';
 }
 
-void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router) {
+void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router,
+                        std::shared_ptr<RequestLog> request_log) {
   router.Add("GET", "/v2/health/live", [](const http::Request&, http::Response& res) {
     WriteJson("{\"live\":true}", res);
   });
@@ -421,16 +466,17 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     HandleModelGet(*server, req, res);
   });
   router.AddAsync("POST", "/v2/models/*",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleInfer(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleInfer(server, request_log, std::move(req), std::move(responder));
                   });
   // TF Serving REST.
   router.Add("GET", "/v1/models/*", [server](const http::Request& req, http::Response& res) {
     HandleTfGet(*server, req, res);
   });
   router.AddAsync("POST", "/v1/models/*",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleTfPredict(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleTfPredict(server, request_log, std::move(req),
+                                    std::move(responder));
                   });
   // MLflow's scoring server.
   for (const char* path : {"/ping", "/health"}) {
@@ -442,8 +488,9 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     });
   }
   router.AddAsync("POST", "/invocations",
-                  [server](http::Request&& req, http::Responder responder) {
-                    HandleInvocations(server, std::move(req), std::move(responder));
+                  [server, request_log](http::Request&& req, http::Responder responder) {
+                    HandleInvocations(server, request_log, std::move(req),
+                                      std::move(responder));
                   });
 }
 

@@ -11,11 +11,16 @@
 
 #include "strata/http/router.h"
 #include "strata/serving/model_server.h"
+#include "strata/serving/request_log.h"
 
 namespace strata::api {
 
-// `server` must outlive the router's HTTP server.
-void AddInferenceRoutes(std::shared_ptr<const serving::ModelServer> server, http::Router& router);
+// Every inference response (V2 infer, TF Serving :predict, /invocations) carries an
+// X-Request-Id header: the client's own when it is 1..128 visible ASCII characters, else a
+// random 128-bit hex id. With `request_log`, each request the log samples is logged under that
+// id after its response is sent (success or error).
+void AddInferenceRoutes(std::shared_ptr<const serving::ModelServer> server, http::Router& router,
+                        std::shared_ptr<serving::RequestLog> request_log = nullptr);
 
 // Errors the HTTP layer itself produces under `strata serve` (404 no route, 405, 413, 408,
 // ...), for http::ServerOptions::error_responder: one JSON body carrying both error shapes its

@@ -2,6 +2,10 @@
 
 #include <cstring>
 #include <string>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -43,8 +47,18 @@ class InferenceHandlersTest : public ::testing::TestWithParam<bool> {
                                            {"b", ValueType::kInt64, false}},
                                      /*outputs=*/2))
                     .ok());
+    // Every test also runs with a request log, so logging is exercised under all traffic.
+    log_path_ = absl::StrCat(::testing::TempDir(), "/inference_requests_", getpid(), "_",
+                             GetParam() ? "batched" : "direct", ".jsonl");
+    std::filesystem::remove(log_path_);
+    serving::RequestLogOptions log_options;
+    log_options.path = log_path_;
+    log_options.flush_interval_ms = 5;
+    auto log = serving::RequestLog::Open(log_options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    request_log_ = std::move(*log);
     http::Router router;
-    AddInferenceRoutes(models_, router);
+    AddInferenceRoutes(models_, router, request_log_);
     http::ServerOptions http_options;
     http_options.port = 0;
     http_options.threads = 2;
@@ -64,7 +78,21 @@ class InferenceHandlersTest : public ::testing::TestWithParam<bool> {
     return res.ok() ? std::move(*res) : http::ClientResponse{};
   }
 
+  void TearDown() override { std::filesystem::remove(log_path_); }
+
+  // Stops the server and the log (flushing it) and returns the log's lines parsed.
+  std::vector<nlohmann::json> StopAndReadLog() {
+    server_.reset();
+    request_log_.reset();  // the routes held the other references
+    std::vector<nlohmann::json> lines;
+    std::ifstream in(log_path_);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  }
+
   std::shared_ptr<serving::ModelServer> models_;
+  std::string log_path_;
+  std::shared_ptr<serving::RequestLog> request_log_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<http::Client> client_;
 };
@@ -236,6 +264,59 @@ TEST(ServingHttpErrorTest, CarriesBothErrorShapes) {
   j = nlohmann::json::parse(res.body);
   EXPECT_EQ(j["error_code"], "ENDPOINT_NOT_FOUND");
   EXPECT_EQ(j["error"], "no route \"x\"");
+}
+
+std::string HeaderOf(const http::ClientResponse& res, std::string_view name) {
+  for (const auto& [key, value] : res.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+TEST_P(InferenceHandlersTest, EveryInferenceIsIdentifiedAndLogged) {
+  auto v2 = Send("POST", "/v2/models/m/versions/1/infer", kOneRow);
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  const std::string v2_id = HeaderOf(v2, "x-request-id");
+  EXPECT_EQ(v2_id.size(), 32u);
+  EXPECT_EQ(nlohmann::json::parse(v2.body)["id"], "q");  // V2's own id is the request's
+  auto bad = Send("POST", "/v2/models/m/versions/1/infer", "{not json");
+  ASSERT_EQ(bad.status, 400);
+  const std::string bad_id = HeaderOf(bad, "x-request-id");
+  auto tf = Send("POST", "/v1/models/m/versions/1:predict", R"({"instances":[{"a":1.5,"b":2}]})");
+  ASSERT_EQ(tf.status, 200) << tf.body;
+  auto mlflow = Send("POST", "/invocations?model=m",
+                     R"({"dataframe_split":{"columns":["a","b"],"data":[[1.0,1]]}})");
+  ASSERT_EQ(mlflow.status, 200) << mlflow.body;
+  auto unknown = Send("POST", "/v1/models/nope:predict", R"({"instances":[]})");
+  ASSERT_EQ(unknown.status, 404);
+  for (const auto* res : {&bad, &tf, &mlflow, &unknown}) {
+    EXPECT_EQ(HeaderOf(*res, "x-request-id").size(), 32u);
+  }
+  EXPECT_NE(v2_id, bad_id);
+
+  std::vector<nlohmann::json> lines = StopAndReadLog();
+  ASSERT_EQ(lines.size(), 5u);
+  // Responses are sent before they are logged, so the lines follow the requests' order here
+  // (one client, one request at a time).
+  EXPECT_EQ(lines[0]["request_id"], v2_id);
+  EXPECT_EQ(lines[0]["protocol"], "v2");
+  EXPECT_EQ(lines[0]["model"], "m");
+  EXPECT_EQ(lines[0]["version"], 1);
+  EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_EQ(lines[0]["inputs"]["a"], nlohmann::json({2.0}));
+  EXPECT_EQ(lines[0]["inputs"]["b"], nlohmann::json({3}));
+  EXPECT_EQ(lines[0]["outputs"]["prediction"], nlohmann::json({8.0}));
+  EXPECT_EQ(lines[1]["request_id"], bad_id);
+  EXPECT_EQ(lines[1]["status"], 400);
+  EXPECT_THAT(lines[1]["error"].get<std::string>(), HasSubstr("malformed JSON"));
+  EXPECT_EQ(lines[2]["protocol"], "tfserving");
+  EXPECT_EQ(lines[2]["outputs"]["prediction"], nlohmann::json({5.5}));
+  EXPECT_EQ(lines[3]["protocol"], "mlflow");
+  EXPECT_EQ(lines[3]["version"], 2);  // the latest; its two outputs are one combined output
+  EXPECT_EQ(lines[3]["outputs"], nlohmann::json::parse(R"({"predictions":[[3.0,6.0]]})"));
+  EXPECT_EQ(lines[4]["model"], "nope");
+  EXPECT_EQ(lines[4]["version"], 0);
+  EXPECT_EQ(lines[4]["status"], 404);
 }
 
 INSTANTIATE_TEST_SUITE_P(Batching, InferenceHandlersTest, ::testing::Bool());

@@ -24,6 +24,7 @@
 #include "strata/serving/registry_source.h"
 #include "strata/serving/registry_watcher.h"
 #include "strata/tracking/tracking_store.h"
+#include "strata/serving/request_log.h"
 
 namespace strata::cli {
 
@@ -70,6 +71,25 @@ ServeCommand::ServeCommand(CLI::App& app) {
   command_->add_option("--shadow", shadows_,
                        "NAME=VERSION_OR_LABEL: also predict NAME's unversioned requests on it; "
                        "answers are logged, not returned (repeatable)");
+  // Request/response logging (JSON lines, sampled, asynchronous, bounded).
+  command_->add_option("--request-log", request_log_,
+                       "Request/response log (JSON lines) path or '-' for stderr (default none)");
+  command_->add_option("--request-log-sample", request_log_sample_,
+                       "Fraction of requests logged, by a hash of the request id")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  command_->add_option("--request-log-max-pending", request_log_max_pending_,
+                       "Entries waiting for the log writer at most; more are dropped (counted)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command_->add_option("--request-log-max-bytes", request_log_max_bytes_,
+                       "Rotate the log to PATH.1 past this size (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command_->add_option("--request-log-max-rows", request_log_max_rows_,
+                       "Rows of inputs/outputs kept per logged request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 namespace {
@@ -246,8 +266,25 @@ int ServeCommand::Run() {
     }
   }
 
+  std::shared_ptr<serving::RequestLog> request_log;
+  if (!request_log_.empty()) {
+    serving::RequestLogOptions log_options;
+    log_options.path = request_log_;
+    log_options.sample_rate = request_log_sample_;
+    log_options.max_pending = request_log_max_pending_;
+    log_options.max_file_bytes = request_log_max_bytes_;
+    log_options.max_rows = request_log_max_rows_;
+    absl::StatusOr<std::unique_ptr<serving::RequestLog>> opened =
+        serving::RequestLog::Open(std::move(log_options));
+    if (!opened.ok()) {
+      std::fprintf(stderr, "strata serve: %s\n", opened.status().ToString().c_str());
+      return 1;
+    }
+    request_log = std::move(*opened);
+  }
+
   http::Router router;
-  api::AddInferenceRoutes(models, router);
+  api::AddInferenceRoutes(models, router, request_log);
   http::ServerOptions http_options;
   http_options.host = host_;
   http_options.port = port_;
@@ -256,9 +293,10 @@ int ServeCommand::Run() {
   http_options.access_log_path = access_log_;
   http_options.error_responder = api::WriteServingHttpError;
   serving::RegistryWatcher* watcher_ptr = watcher.get();
-  http_options.extra_metrics = [models, watcher_ptr] {
+  http_options.extra_metrics = [models, watcher_ptr, request_log] {
     std::string text = models->RenderMetrics();
     if (watcher_ptr != nullptr) text += watcher_ptr->RenderMetrics();
+    if (request_log != nullptr) text += request_log->RenderMetrics();
     return text;
   };
   absl::StatusOr<std::unique_ptr<http::Server>> server =

@@ -43,6 +43,12 @@ class ServeCommand {
   int keep_versions_ = 1;
   std::vector<std::string> canaries_;
   std::vector<std::string> shadows_;
+  // Request/response log (serving::RequestLog); empty path = off.
+  std::string request_log_;
+  double request_log_sample_ = 1.0;
+  int64_t request_log_max_pending_ = 10000;
+  int64_t request_log_max_bytes_ = 256ll << 20;
+  int64_t request_log_max_rows_ = 100;
 };
 
 }  // namespace strata::cli

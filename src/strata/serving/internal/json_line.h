@@ -1,0 +1,24 @@
+// Appending JSON values to a string, for the request log's lines. Hand-written rather than
+// built through a DOM: the log writer renders every logged request, and a line holds one value
+// per input cell.
+#ifndef STRATA_SERVING_INTERNAL_JSON_LINE_H_
+#define STRATA_SERVING_INTERNAL_JSON_LINE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace strata::serving::internal {
+
+// `value` as a quoted JSON string. Request data need not be UTF-8: every byte that does not
+// start a well-formed UTF-8 sequence becomes U+FFFD, so the line always parses.
+void AppendJsonString(std::string_view value, std::string& out);
+
+// Shortest round-trip form; NaN and infinities (not JSON) become null.
+void AppendJsonDouble(double value, std::string& out);
+
+void AppendJsonInt(int64_t value, std::string& out);
+
+}  // namespace strata::serving::internal
+
+#endif  // STRATA_SERVING_INTERNAL_JSON_LINE_H_
