@@ -200,10 +200,12 @@ def main():
     strata("models", "alias", "churn", "champion", "2", "--home", home)
     strata("models", "alias", "churn", "challenger", "1", "--home", home)
 
+    log_path = os.path.join(tmp, "requests.jsonl")
+
     def check_canary_and_shadow():
         s = Serve(["--home", home, "--model", "models:/churn@champion", "--model",
                    "models:/churn@challenger", "--canary", "churn=challenger:30",
-                   "--shadow", "churn=challenger"])
+                   "--shadow", "churn=challenger", "--request-log", log_path])
         cc = Client(s.port)
         try:
             counts = {1: 0, 2: 0}
@@ -227,6 +229,15 @@ def main():
         finally:
             cc.close()
             assert s.stop() == 0, s.text()
+        # The shadow's answers are in the request log under the primary request's id.
+        with open(log_path) as f:
+            lines = [json.loads(line) for line in f]
+        primary = {l["request_id"]: l for l in lines if l["role"] == "primary"}
+        shadow = [l for l in lines if l["role"] == "shadow"]
+        assert len(shadow) == counts[2], (len(shadow), counts)
+        for l in shadow:
+            assert l["version"] == 1 and l["status"] == 200, l
+            assert primary[l["request_id"]]["version"] == 2, (l, primary.get(l["request_id"]))
     checks.run("canary split and shadow mode", check_canary_and_shadow)
 
     def check_traffic_flag_errors():
