@@ -178,7 +178,7 @@ TEST_F(RepoTest, UnknownKeysAreErrors) {
                      "featureviews: []\n");
   const std::string error = Error();
   EXPECT_THAT(error, HasSubstr("more.yaml:5: feature_view 'v2': field 'ttll': unknown field"));
-  EXPECT_THAT(error, HasSubstr("more.yaml:6: v2 schema field #1: field 'typ': unknown field"));
+  EXPECT_THAT(error, HasSubstr("more.yaml:6: v2 schema field 'f1': field 'typ': unknown field"));
   EXPECT_THAT(error, HasSubstr("more.yaml:7: field 'featureviews': unknown section"));
 }
 
@@ -286,7 +286,7 @@ TEST_F(RepoTest, SourcesOfEachKind) {
   EXPECT_THAT(error, HasSubstr("source 'pg': field 'type': a postgres source needs "
                                "offline_store type postgres"));
   EXPECT_THAT(error, HasSubstr("source 'p2': field 'batch_source': unknown source 'nope'"));
-  EXPECT_THAT(error, HasSubstr("source 'p3': field 'table': a postgres source has exactly one "
+  EXPECT_THAT(error, HasSubstr("source 'p3': field 'query': a postgres source has exactly one "
                                "of table or query"));
   EXPECT_THAT(error, HasSubstr("source 'p4': field 'type': 'kafka' is not one of"));
   EXPECT_THAT(error, HasSubstr("source 'p5': field 'path': not a field of a push source"));

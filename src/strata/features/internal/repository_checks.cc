@@ -214,7 +214,7 @@ void CheckSourceSchemas(const FeatureRepository& repo, Problems* problems) {
     absl::StatusOr<SourceSchema> schema = ReadSourceSchema(repo, source);
     if (!schema.ok()) {
       problems->Add(source.defined_at, label, "path",
-                    absl::StrCat("'", source.path, "': ", AsAbsl(schema.status().message())));
+                    absl::StrCat("'", source.path, "': ", schema.status().message()));
       schemas[source.name] = std::nullopt;
       continue;
     }
