@@ -51,17 +51,24 @@ def make_repo(root):
     repo = os.path.join(root, "repo")
     shutil.rmtree(repo, ignore_errors=True)
     os.makedirs(os.path.join(repo, "data"))
-    ts = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True)
+    # pandas writes the rows; Debian's python has no pyarrow, so the real Parquet file is made
+    # by `strata data convert` (the types come from CSV inference: int64, string, timestamp,
+    # float64).
+    csv = os.path.join(root, "txns.csv")
     pd.DataFrame({
         "user_id": pd.Series([1, 2, 3], dtype="int64"),
         "merchant_id": ["m1", "m2", "m1"],
-        "event_ts": ts,
-        "created_ts": ts,
+        "event_ts": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"],
+        "created_ts": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"],
         "amount_7d": [1.5, 2.5, 3.5],
         "txn_count_7d": pd.Series([1, 2, 3], dtype="int64"),
         "merchant_risk": [0.1, 0.2, 0.3],
         "note": ["a", "b", "c"],
-    }).to_parquet(os.path.join(repo, "data", "txns.parquet"), index=False)
+    }).to_csv(csv, index=False)
+    r = subprocess.run([STRATA_BIN, "data", "convert", csv,
+                        os.path.join(repo, "data", "txns.parquet")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
     write(os.path.join(repo, "feature_store.yaml"), CONFIG)
     write(os.path.join(repo, "entities.yaml"), ENTITIES)
     write(os.path.join(repo, "views.yaml"), VIEWS)
