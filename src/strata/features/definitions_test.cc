@@ -15,7 +15,6 @@ namespace strata::features {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using table::DataType;

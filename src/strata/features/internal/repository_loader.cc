@@ -1,6 +1,7 @@
 // LoadFeatureRepository / LoadRepositoryConfig (declared in features/definitions.h): YAML ->
 // objects, then the cross-object checks, then the checks against file sources' schemas.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -283,8 +284,7 @@ FeatureView ParseView(const YAML::Node& node, int index, const std::string& file
     const std::string ttl = object.String("ttl");
     absl::StatusOr<int64_t> micros = ParseDurationMicros(ttl);
     if (!micros.ok()) {
-      object.Fail("ttl", absl::StrCat(micros.status().message(),
-                                      " (a whole number with unit s, m, h or d; 0 = unbounded)"));
+      object.Fail("ttl", AsStd(micros.status().message()));
     } else {
       view.ttl_micros = *micros;
     }
