@@ -10,6 +10,7 @@
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 #include "strata/cli/internal/data_commands.h"
+#include "strata/cli/internal/features_commands.h"
 #include "strata/cli/internal/home_stores.h"
 #include "strata/cli/internal/model_package_commands.h"
 #include "strata/cli/internal/serve_command.h"
@@ -68,6 +69,7 @@ int Main(int argc, char** argv) {
   ModelPackageCommands model_package_commands(tracking_commands.models_app());
   ServeCommand serve_command(app);
   TrainCommand train_command(app);
+  FeaturesCommands features_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -84,6 +86,7 @@ int Main(int argc, char** argv) {
   const int serve_exit = serve_command.Run();
   if (serve_exit >= 0) return serve_exit;
   if (const int train_exit = train_command.Run(); train_exit >= 0) return train_exit;
+  if (const int features_exit = features_commands.Run(); features_exit >= 0) return features_exit;
   const int data_exit = data_commands.Run();
   if (data_exit >= 0) return data_exit;
   const int model_package_exit = model_package_commands.Run();
