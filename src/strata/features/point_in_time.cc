@@ -20,7 +20,6 @@ using table::Column;
 using table::DataType;
 using table::Table;
 
-constexpr int64_t kProbeChunk = 1 << 15;
 constexpr int64_t kEntitiesPerSortTask = 4096;
 
 // The resolved columns of one view.
@@ -119,93 +118,149 @@ struct EntityTimeline {
   std::vector<int64_t> timestamps;
 };
 
+// A stable counting sort of positions [0, n) by their id (ids[i] in [0, num_entities) or -1):
+// fills start (num_entities + 1 group bounds) and calls place(slot, position) for every
+// position whose id is not -1 and that keep(position) accepts. The positions are split into
+// one part per thread, each counted and scattered on its own; parts are laid out in order, so
+// each group stays in position order.
+template <typename Keep, typename Place>
+void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads, const Keep& keep,
+               const Place& place, std::vector<int64_t>& start) {
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, n / (1 << 16)));
+  const int64_t part_rows = (n + parts - 1) / parts;
+  const auto groups = static_cast<size_t>(num_entities);
+  std::vector<std::vector<int64_t>> next(static_cast<size_t>(parts));
+  ParallelFor(parts, threads, [&](int64_t part) {
+    std::vector<int64_t>& counts = next[static_cast<size_t>(part)];
+    counts.assign(groups, 0);
+    const int64_t end = std::min(n, (part + 1) * part_rows);
+    for (int64_t i = part * part_rows; i < end; ++i) {
+      if (ids[i] >= 0 && keep(i)) ++counts[static_cast<size_t>(ids[i])];
+    }
+  });
+  start.assign(groups + 1, 0);
+  int64_t slot = 0;
+  for (size_t e = 0; e < groups; ++e) {
+    start[e] = slot;
+    for (std::vector<int64_t>& counts : next) {
+      const int64_t count = counts[e];
+      counts[e] = slot;
+      slot += count;
+    }
+  }
+  start[groups] = slot;
+  ParallelFor(parts, threads, [&](int64_t part) {
+    std::vector<int64_t>& slots = next[static_cast<size_t>(part)];
+    const int64_t end = std::min(n, (part + 1) * part_rows);
+    for (int64_t i = part * part_rows; i < end; ++i) {
+      if (ids[i] >= 0 && keep(i)) place(slots[static_cast<size_t>(ids[i])]++, i);
+    }
+  });
+}
+
+// One feature row in its entity's group, carrying its sort key so that ordering a group
+// compares contiguous memory instead of chasing row indexes into the columns.
+struct TimelineEntry {
+  int64_t timestamp = 0;
+  int64_t created = 0;
+  int32_t row = 0;
+  int32_t has_created = 0;  // a null (or absent) created timestamp ranks below a present one
+
+  bool operator<(const TimelineEntry& o) const {
+    if (timestamp != o.timestamp) return timestamp < o.timestamp;
+    if (has_created != o.has_created) return has_created < o.has_created;
+    if (created != o.created) return created < o.created;
+    return row < o.row;  // full ties: source order, so the last such row is the one chosen
+  }
+};
+
 EntityTimeline BuildTimeline(const ResolvedView& view, const internal::EntityIds& ids,
                              int threads) {
   EntityTimeline out;
   const absl::Span<const int64_t> ts = view.timestamp->Int64s();
   const bool ts_nulls = view.timestamp->null_count() > 0;
-  const auto feature_rows = static_cast<int32_t>(ids.feature_ids.size());
-  // Counting sort by entity id; scattering in source order keeps each group in source order.
-  out.start.assign(static_cast<size_t>(ids.num_entities) + 1, 0);
-  for (int32_t r = 0; r < feature_rows; ++r) {
-    const int32_t id = ids.feature_ids[static_cast<size_t>(r)];
-    if (id >= 0 && !(ts_nulls && view.timestamp->IsNull(r))) ++out.start[static_cast<size_t>(id) + 1];
-  }
-  for (size_t e = 1; e < out.start.size(); ++e) out.start[e] += out.start[e - 1];
-  out.rows.resize(static_cast<size_t>(out.start.back()));
-  {
-    std::vector<int64_t> next(out.start.begin(), out.start.end() - 1);
-    for (int32_t r = 0; r < feature_rows; ++r) {
-      const int32_t id = ids.feature_ids[static_cast<size_t>(r)];
-      if (id < 0 || (ts_nulls && view.timestamp->IsNull(r))) continue;
-      out.rows[static_cast<size_t>(next[static_cast<size_t>(id)]++)] = r;
-    }
-  }
-  // Order inside each group. A null created timestamp ranks below every present one; rows
-  // that tie on both timestamps keep source order, so the last of them is the one chosen.
   const Column* created = view.created;
   const bool created_nulls = created != nullptr && created->null_count() > 0;
   const absl::Span<const int64_t> created_values =
       created != nullptr ? created->Int64s() : absl::Span<const int64_t>();
-  auto created_key = [&](int32_t r) -> std::pair<bool, int64_t> {
-    if (created == nullptr) return {false, 0};
-    if (created_nulls && created->IsNull(r)) return {false, 0};
-    return {true, created_values[static_cast<size_t>(r)]};
-  };
-  auto before = [&](int32_t a, int32_t b) {
-    const int64_t ta = ts[static_cast<size_t>(a)];
-    const int64_t tb = ts[static_cast<size_t>(b)];
-    if (ta != tb) return ta < tb;
-    const auto ca = created_key(a);
-    const auto cb = created_key(b);
-    if (ca != cb) return ca < cb;
-    return a < b;
-  };
-  out.timestamps.resize(out.rows.size());
+  const auto feature_rows = static_cast<int64_t>(ids.feature_ids.size());
+  auto qualifies = [&](int64_t r) { return !(ts_nulls && view.timestamp->IsNull(r)); };
+  std::vector<TimelineEntry> entries(static_cast<size_t>(feature_rows));
+  GroupById(ids.feature_ids.data(), feature_rows, ids.num_entities, threads, qualifies,
+            [&](int64_t slot, int64_t r) {
+              TimelineEntry& entry = entries[static_cast<size_t>(slot)];
+              entry.timestamp = ts[static_cast<size_t>(r)];
+              entry.row = static_cast<int32_t>(r);
+              if (created != nullptr && !(created_nulls && created->IsNull(r))) {
+                entry.created = created_values[static_cast<size_t>(r)];
+                entry.has_created = 1;
+              }
+            },
+            out.start);
+  const auto total = static_cast<size_t>(out.start.back());
+  entries.resize(total);
+  out.rows.resize(total);
+  out.timestamps.resize(total);
   const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
   ParallelFor(tasks, threads, [&](int64_t task) {
     const int64_t first = task * kEntitiesPerSortTask;
     const int64_t last = std::min<int64_t>(ids.num_entities, first + kEntitiesPerSortTask);
+    const auto begin = entries.begin() + out.start[static_cast<size_t>(first)];
     for (int64_t e = first; e < last; ++e) {
-      const auto begin = out.rows.begin() + out.start[static_cast<size_t>(e)];
-      const auto end = out.rows.begin() + out.start[static_cast<size_t>(e) + 1];
+      const auto group_begin = entries.begin() + out.start[static_cast<size_t>(e)];
+      const auto group_end = entries.begin() + out.start[static_cast<size_t>(e) + 1];
       // Feature logs are usually written in time order: check before sorting.
-      if (!std::is_sorted(begin, end, before)) std::sort(begin, end, before);
-      for (auto it = begin; it != end; ++it) {
-        out.timestamps[static_cast<size_t>(it - out.rows.begin())] = ts[static_cast<size_t>(*it)];
-      }
+      if (!std::is_sorted(group_begin, group_end)) std::sort(group_begin, group_end);
+    }
+    const auto end = entries.begin() + out.start[static_cast<size_t>(last)];
+    for (auto it = begin; it != end; ++it) {
+      const auto p = static_cast<size_t>(it - entries.begin());
+      out.timestamps[p] = it->timestamp;
+      out.rows[p] = it->row;
     }
   });
   return out;
 }
 
-// For each entity row, the chosen feature row or -1.
+// For each entity row, the chosen feature row or -1. Entity rows are first grouped by entity
+// id (a counting sort), so each entity's timeline is read once, while it is in cache, by all
+// of its entity rows, and the timelines are visited in memory order.
 std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& ids,
                            const EntityTimeline& timeline, const Column& event_ts, int threads) {
   const auto n = static_cast<int64_t>(ids.entity_ids.size());
   std::vector<int64_t> matches(static_cast<size_t>(n), -1);
   const absl::Span<const int64_t> events = event_ts.Int64s();
   const bool event_nulls = event_ts.null_count() > 0;
+  std::vector<int64_t> by_entity(static_cast<size_t>(n));
+  std::vector<int64_t> entity_start;
+  GroupById(
+      ids.entity_ids.data(), n, ids.num_entities, threads,
+      [&](int64_t i) { return !(event_nulls && event_ts.IsNull(i)); },
+      [&](int64_t slot, int64_t i) { by_entity[static_cast<size_t>(slot)] = i; }, entity_start);
   const auto ttl = static_cast<uint64_t>(view.view->ttl_micros);
   const int64_t* timestamps = timeline.timestamps.data();
-  ParallelFor((n + kProbeChunk - 1) / kProbeChunk, threads, [&](int64_t chunk) {
-    const int64_t begin = chunk * kProbeChunk;
-    const int64_t end = std::min(n, begin + kProbeChunk);
-    for (int64_t i = begin; i < end; ++i) {
-      const int32_t id = ids.entity_ids[static_cast<size_t>(i)];
-      if (id < 0 || (event_nulls && event_ts.IsNull(i))) continue;
-      const int64_t event = events[static_cast<size_t>(i)];
-      const int64_t lo = timeline.start[static_cast<size_t>(id)];
-      const int64_t hi = timeline.start[static_cast<size_t>(id) + 1];
-      // The last position with timestamp <= event: it has the highest (created, row) among
-      // the rows at the latest qualifying timestamp.
-      const int64_t* after = std::upper_bound(timestamps + lo, timestamps + hi, event);
-      if (after == timestamps + lo) continue;
-      const int64_t chosen = (after - timestamps) - 1;
-      // event >= timestamp here, so the unsigned difference is exact even across the range.
-      const uint64_t age = static_cast<uint64_t>(event) - static_cast<uint64_t>(timestamps[chosen]);
-      if (ttl != 0 && age > ttl) continue;
-      matches[static_cast<size_t>(i)] = timeline.rows[static_cast<size_t>(chosen)];
+  const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
+  ParallelFor(tasks, threads, [&](int64_t task) {
+    const int64_t first = task * kEntitiesPerSortTask;
+    const int64_t last = std::min<int64_t>(ids.num_entities, first + kEntitiesPerSortTask);
+    for (int64_t e = first; e < last; ++e) {
+      const int64_t lo = timeline.start[static_cast<size_t>(e)];
+      const int64_t hi = timeline.start[static_cast<size_t>(e) + 1];
+      const int64_t probe_end = entity_start[static_cast<size_t>(e) + 1];
+      for (int64_t k = entity_start[static_cast<size_t>(e)]; k < probe_end; ++k) {
+        const int64_t i = by_entity[static_cast<size_t>(k)];
+        const int64_t event = events[static_cast<size_t>(i)];
+        // The last position with timestamp <= event: it has the highest (created, row) among
+        // the rows at the latest qualifying timestamp.
+        const int64_t* after = std::upper_bound(timestamps + lo, timestamps + hi, event);
+        if (after == timestamps + lo) continue;
+        const int64_t chosen = (after - timestamps) - 1;
+        // event >= timestamp here, so the unsigned difference is exact across the whole range.
+        const uint64_t age =
+            static_cast<uint64_t>(event) - static_cast<uint64_t>(timestamps[chosen]);
+        if (ttl != 0 && age > ttl) continue;
+        matches[static_cast<size_t>(i)] = timeline.rows[static_cast<size_t>(chosen)];
+      }
     }
   });
   return matches;
