@@ -158,19 +158,15 @@ void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads,
   });
 }
 
-// One feature row in its entity's group, carrying its sort key so that ordering a group
-// compares contiguous memory instead of chasing row indexes into the columns.
+// One feature row in its entity's group, carrying its timestamp so that ordering a group
+// compares contiguous memory instead of chasing row indexes into the columns. 16 bytes: the
+// created timestamp is consulted only for the rare runs of equal timestamps.
 struct TimelineEntry {
   int64_t timestamp = 0;
-  int64_t created = 0;
-  int32_t row = 0;
-  int32_t has_created = 0;  // a null (or absent) created timestamp ranks below a present one
+  int64_t row = 0;
 
   bool operator<(const TimelineEntry& o) const {
-    if (timestamp != o.timestamp) return timestamp < o.timestamp;
-    if (has_created != o.has_created) return has_created < o.has_created;
-    if (created != o.created) return created < o.created;
-    return row < o.row;  // full ties: source order, so the last such row is the one chosen
+    return timestamp != o.timestamp ? timestamp < o.timestamp : row < o.row;
   }
 };
 
@@ -184,17 +180,20 @@ EntityTimeline BuildTimeline(const ResolvedView& view, const internal::EntityIds
   const absl::Span<const int64_t> created_values =
       created != nullptr ? created->Int64s() : absl::Span<const int64_t>();
   const auto feature_rows = static_cast<int64_t>(ids.feature_ids.size());
+  auto created_key = [&](int64_t r) -> std::pair<bool, int64_t> {
+    if (created_nulls && created->IsNull(r)) return {false, 0};
+    return {true, created_values[static_cast<size_t>(r)]};
+  };
+  auto by_created = [&](const TimelineEntry& a, const TimelineEntry& b) {
+    const auto ca = created_key(a.row);
+    const auto cb = created_key(b.row);
+    return ca != cb ? ca < cb : a.row < b.row;
+  };
   auto qualifies = [&](int64_t r) { return !(ts_nulls && view.timestamp->IsNull(r)); };
   std::vector<TimelineEntry> entries(static_cast<size_t>(feature_rows));
   GroupById(ids.feature_ids.data(), feature_rows, ids.num_entities, threads, qualifies,
             [&](int64_t slot, int64_t r) {
-              TimelineEntry& entry = entries[static_cast<size_t>(slot)];
-              entry.timestamp = ts[static_cast<size_t>(r)];
-              entry.row = static_cast<int32_t>(r);
-              if (created != nullptr && !(created_nulls && created->IsNull(r))) {
-                entry.created = created_values[static_cast<size_t>(r)];
-                entry.has_created = 1;
-              }
+              entries[static_cast<size_t>(slot)] = {ts[static_cast<size_t>(r)], r};
             },
             out.start);
   const auto total = static_cast<size_t>(out.start.back());
@@ -211,12 +210,21 @@ EntityTimeline BuildTimeline(const ResolvedView& view, const internal::EntityIds
       const auto group_end = entries.begin() + out.start[static_cast<size_t>(e) + 1];
       // Feature logs are usually written in time order: check before sorting.
       if (!std::is_sorted(group_begin, group_end)) std::sort(group_begin, group_end);
+      if (created == nullptr) continue;
+      // Runs of equal timestamps: highest created last (a null created ranks below any
+      // present one), then source order, so the last entry of a run is the one chosen.
+      for (auto run = group_begin; run != group_end;) {
+        auto run_end = run + 1;
+        while (run_end != group_end && run_end->timestamp == run->timestamp) ++run_end;
+        if (run_end - run > 1) std::sort(run, run_end, by_created);
+        run = run_end;
+      }
     }
     const auto end = entries.begin() + out.start[static_cast<size_t>(last)];
     for (auto it = begin; it != end; ++it) {
       const auto p = static_cast<size_t>(it - entries.begin());
       out.timestamps[p] = it->timestamp;
-      out.rows[p] = it->row;
+      out.rows[p] = static_cast<int32_t>(it->row);
     }
   });
   return out;

@@ -91,8 +91,10 @@ bool KeyEqual(const Column& a, int64_t ra, const Column& b, int64_t rb) {
 }
 
 // The chosen feature row for one entity row, by scanning every feature row.
+// `candidates`, when given, are the only feature rows to scan (the rows with the entity row's
+// key, for tables too large to scan whole).
 int64_t ReferenceMatch(const Table& entities, int64_t entity_row, const Column& event_ts,
-                       const FeatureViewJoin& view) {
+                       const FeatureViewJoin& view, const std::vector<int64_t>* candidates = nullptr) {
   if (event_ts.IsNull(entity_row)) return -1;
   const int64_t event = event_ts.Int64s()[static_cast<size_t>(entity_row)];
   const Table& rows = *view.rows;
@@ -100,7 +102,9 @@ int64_t ReferenceMatch(const Table& entities, int64_t entity_row, const Column& 
   const Column* created = view.created_column.empty() ? nullptr : *rows.ColumnByName(view.created_column);
   int64_t best = -1;
   std::tuple<int64_t, bool, int64_t, int64_t> best_key;
-  for (int64_t r = 0; r < rows.num_rows(); ++r) {
+  const int64_t scan = candidates != nullptr ? static_cast<int64_t>(candidates->size()) : rows.num_rows();
+  for (int64_t s = 0; s < scan; ++s) {
+    const int64_t r = candidates != nullptr ? (*candidates)[static_cast<size_t>(s)] : s;
     bool same = true;
     for (size_t k = 0; k < view.join_keys.size() && same; ++k) {
       const std::string& entity_name = view.entity_columns.empty() ? view.join_keys[k] : view.entity_columns[k];
@@ -197,6 +201,54 @@ TEST(PointInTimeJoinRandomTest, MatchesBruteForceReference) {
     SCOPED_TRACE(seed);
     CheckAgainstReference(seed);
     if (testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// Tables large enough that the counting sorts split into one part per thread (parts hold at
+// least 65,536 rows), checked against the reference over each key's rows.
+TEST(PointInTimeJoinRandomTest, LargeTablesSplitAcrossThreads) {
+  RandomTables gen(99);
+  const int64_t feature_rows = 150'000;
+  const int64_t entity_rows = 140'000;
+  Table features = MakeTable({
+      {"k", gen.IntColumn(DataType::kInt64, feature_rows, 0, 3000, 0.01)},
+      {"ts", gen.IntColumn(DataType::kTimestamp, feature_rows, 0, 5000, 0.01)},
+      {"created", gen.IntColumn(DataType::kTimestamp, feature_rows, 0, 3, 0.1)},
+      {"f", gen.FloatColumn(feature_rows, 0.1)},
+  });
+  Table entities = MakeTable({
+      {"k", gen.IntColumn(DataType::kInt64, entity_rows, 0, 3100, 0.01)},
+      {"event_timestamp", gen.IntColumn(DataType::kTimestamp, entity_rows, -10, 5100, 0.01)},
+  });
+  FeatureViewJoin view;
+  view.name = "v";
+  view.rows = &features;
+  view.join_keys = {"k"};
+  view.timestamp_column = "ts";
+  view.created_column = "created";
+  view.ttl_micros = 40;
+  view.features = {"f"};
+  std::vector<std::vector<int64_t>> rows_by_key(3101);
+  const Column& feature_key = **features.ColumnByName("k");
+  for (int64_t r = 0; r < feature_rows; ++r) {
+    if (!feature_key.IsNull(r)) rows_by_key[static_cast<size_t>(feature_key.Int64s()[static_cast<size_t>(r)])].push_back(r);
+  }
+  const Column& entity_key = **entities.ColumnByName("k");
+  const Column& event_ts = **entities.ColumnByName("event_timestamp");
+  const Column& f = **features.ColumnByName("f");
+  for (int threads : {1, 3}) {
+    PointInTimeOptions options;
+    options.threads = threads;
+    auto out = PointInTimeJoin(entities, "event_timestamp", {view}, options);
+    ASSERT_TRUE(out.ok()) << out.status();
+    const Column& got = **out->ColumnByName("f");
+    for (int64_t e = 0; e < entity_rows; ++e) {
+      const std::vector<int64_t> none;
+      const std::vector<int64_t>& candidates =
+          entity_key.IsNull(e) ? none : rows_by_key[static_cast<size_t>(entity_key.Int64s()[static_cast<size_t>(e)])];
+      const int64_t want = ReferenceMatch(entities, e, event_ts, view, &candidates);
+      ASSERT_EQ(ValueAt(got, e), ValueAt(f, want)) << "threads " << threads << " entity row " << e;
+    }
   }
 }
 
