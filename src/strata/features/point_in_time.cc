@@ -21,6 +21,7 @@ using table::DataType;
 using table::Table;
 
 constexpr int64_t kEntitiesPerSortTask = 4096;
+constexpr int64_t kPrefetchRows = 16;
 
 // The resolved columns of one view.
 struct ResolvedView {
@@ -120,12 +121,12 @@ struct EntityTimeline {
 
 // A stable counting sort of positions [0, n) by their id (ids[i] in [0, num_entities) or -1):
 // fills start (num_entities + 1 group bounds) and calls place(slot, position) for every
-// position whose id is not -1 and that keep(position) accepts. The positions are split into
+// position whose id is not -1 and that keep(position) accepts; place_hint(slot) may prefetch. The positions are split into
 // one part per thread, each counted and scattered on its own; parts are laid out in order, so
 // each group stays in position order.
-template <typename Keep, typename Place>
+template <typename Keep, typename Place, typename PlaceHint>
 void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads, const Keep& keep,
-               const Place& place, std::vector<int64_t>& start) {
+               const Place& place, const PlaceHint& place_hint, std::vector<int64_t>& start) {
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, n / (1 << 16)));
   const int64_t part_rows = (n + parts - 1) / parts;
   const auto groups = static_cast<size_t>(num_entities);
@@ -153,6 +154,10 @@ void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads,
     std::vector<int64_t>& slots = next[static_cast<size_t>(part)];
     const int64_t end = std::min(n, (part + 1) * part_rows);
     for (int64_t i = part * part_rows; i < end; ++i) {
+      // The slots are scattered over the output: announce a write a few positions ahead.
+      if (i + kPrefetchRows < end && ids[i + kPrefetchRows] >= 0) {
+        place_hint(slots[static_cast<size_t>(ids[i + kPrefetchRows])]);
+      }
       if (ids[i] >= 0 && keep(i)) place(slots[static_cast<size_t>(ids[i])]++, i);
     }
   });
@@ -195,6 +200,7 @@ EntityTimeline BuildTimeline(const ResolvedView& view, const internal::EntityIds
             [&](int64_t slot, int64_t r) {
               entries[static_cast<size_t>(slot)] = {ts[static_cast<size_t>(r)], r};
             },
+            [](int64_t) {},
             out.start);
   const auto total = static_cast<size_t>(out.start.back());
   entries.resize(total);
@@ -244,7 +250,9 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
   GroupById(
       ids.entity_ids.data(), n, ids.num_entities, threads,
       [&](int64_t i) { return !(event_nulls && event_ts.IsNull(i)); },
-      [&](int64_t slot, int64_t i) { by_entity[static_cast<size_t>(slot)] = i; }, entity_start);
+      [&](int64_t slot, int64_t i) { by_entity[static_cast<size_t>(slot)] = i; },
+      [&](int64_t slot) { __builtin_prefetch(&by_entity[static_cast<size_t>(slot)], 1); },
+      entity_start);
   const auto ttl = static_cast<uint64_t>(view.view->ttl_micros);
   const int64_t* timestamps = timeline.timestamps.data();
   const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
@@ -256,6 +264,9 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
       const int64_t hi = timeline.start[static_cast<size_t>(e) + 1];
       const int64_t probe_end = entity_start[static_cast<size_t>(e) + 1];
       for (int64_t k = entity_start[static_cast<size_t>(e)]; k < probe_end; ++k) {
+        if (k + kPrefetchRows < static_cast<int64_t>(by_entity.size())) {
+          __builtin_prefetch(&events[static_cast<size_t>(by_entity[static_cast<size_t>(k + kPrefetchRows)])]);
+        }
         const int64_t i = by_entity[static_cast<size_t>(k)];
         const int64_t event = events[static_cast<size_t>(i)];
         // The last position with timestamp <= event: it has the highest (created, row) among

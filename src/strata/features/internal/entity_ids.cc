@@ -1,6 +1,7 @@
 #include "strata/features/internal/entity_ids.h"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -55,6 +56,57 @@ void DenseIds(const Column& feature, const Column& entity, const FeatureKeyAt& f
   });
 }
 
+// Integer keys that span a small range (ids 0..N, the usual case) are numbered through an
+// array indexed by value instead of a hash map. Returns false, doing nothing, when the range
+// is too wide for that to pay (more than 4 slots per feature row, or over 2^26 slots).
+bool DenseRangeIds(const Column& feature, const Column& entity,
+                   absl::Span<const int64_t> feature_values,
+                   absl::Span<const int64_t> entity_values, int threads,
+                   std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out) {
+  const int64_t feature_rows = feature.size();
+  const bool feature_nulls = feature.null_count() > 0;
+  int64_t lo = std::numeric_limits<int64_t>::max();
+  int64_t hi = std::numeric_limits<int64_t>::min();
+  for (int64_t r = 0; r < feature_rows; ++r) {
+    if (feature_nulls && feature.IsNull(r)) continue;
+    lo = std::min(lo, feature_values[static_cast<size_t>(r)]);
+    hi = std::max(hi, feature_values[static_cast<size_t>(r)]);
+  }
+  if (lo > hi) return false;  // no present key: the hash path handles it
+  // hi - lo as unsigned cannot overflow; compare before converting.
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  if (span >= (uint64_t{1} << 26) || span > 4 * static_cast<uint64_t>(feature_rows) + 1024) {
+    return false;
+  }
+  std::vector<int32_t> slot_ids(static_cast<size_t>(span) + 1, -1);
+  int32_t next = 0;
+  for (int64_t r = 0; r < feature_rows; ++r) {
+    if (feature_nulls && feature.IsNull(r)) {
+      feature_out[static_cast<size_t>(r)] = -1;
+      continue;
+    }
+    const uint64_t slot =
+        static_cast<uint64_t>(feature_values[static_cast<size_t>(r)]) - static_cast<uint64_t>(lo);
+    int32_t& id = slot_ids[static_cast<size_t>(slot)];
+    if (id < 0) id = next++;
+    feature_out[static_cast<size_t>(r)] = id;
+  }
+  const bool entity_nulls = entity.null_count() > 0;
+  ForChunks(entity.size(), threads, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int32_t id = -1;
+      if (!(entity_nulls && entity.IsNull(r))) {
+        const int64_t value = entity_values[static_cast<size_t>(r)];
+        if (value >= lo && value <= hi) {
+          id = slot_ids[static_cast<size_t>(static_cast<uint64_t>(value) - static_cast<uint64_t>(lo))];
+        }
+      }
+      entity_out[static_cast<size_t>(r)] = id;
+    }
+  });
+  return true;
+}
+
 void ColumnIds(const Column& feature, const Column& entity, int threads,
                std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out) {
   if (feature.IsStringLike()) {
@@ -66,6 +118,10 @@ void ColumnIds(const Column& feature, const Column& entity, int threads,
   }
   const absl::Span<const int64_t> feature_values = feature.Int64s();
   const absl::Span<const int64_t> entity_values = entity.Int64s();
+  if (DenseRangeIds(feature, entity, feature_values, entity_values, threads, feature_out,
+                    entity_out)) {
+    return;
+  }
   DenseIds<int64_t>(
       feature, entity, [&](int64_t r) { return feature_values[static_cast<size_t>(r)]; },
       [&](int64_t r) { return entity_values[static_cast<size_t>(r)]; }, threads, feature_out,

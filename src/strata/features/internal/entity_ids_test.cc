@@ -1,5 +1,6 @@
 #include "strata/features/internal/entity_ids.h"
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,34 @@ TEST(EntityIdsTest, SingleIntKeyDenseInFirstAppearanceOrder) {
   EXPECT_EQ(ids.num_entities, 3);
   EXPECT_EQ(ids.feature_ids, (std::vector<int32_t>{0, 1, 0, -1, 2}));
   EXPECT_EQ(ids.entity_ids, (std::vector<int32_t>{2, -1, -1, 0, 1}));
+}
+
+TEST(EntityIdsTest, WideIntRangeUsesHashingWithTheSameNumbering) {
+  // The keys span far more values than rows, so they are hashed rather than array-indexed.
+  const int64_t big = int64_t{1} << 62;
+  const Column feature = Ints({big, -big, big, 7});
+  const Column entity = Ints({7, -big, 8, big, -7});
+  const Column* f[] = {&feature};
+  const Column* e[] = {&entity};
+  const EntityIds ids = AssignEntityIds(f, e, 2);
+  EXPECT_EQ(ids.num_entities, 3);
+  EXPECT_EQ(ids.feature_ids, (std::vector<int32_t>{0, 1, 0, 2}));
+  EXPECT_EQ(ids.entity_ids, (std::vector<int32_t>{2, 1, -1, 0, -1}));
+}
+
+TEST(EntityIdsTest, DenseRangeRejectsEntityValuesOutsideIt) {
+  const Column feature = Ints({100, 101, 103});
+  const Column entity = Ints({99, 100, 102, 103, 104, std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max()});
+  const Column* f[] = {&feature};
+  const Column* e[] = {&entity};
+  const EntityIds ids = AssignEntityIds(f, e, 1);
+  EXPECT_EQ(ids.entity_ids, (std::vector<int32_t>{-1, 0, -1, 2, -1, -1, -1}));
+  const Column all_null = Ints({std::nullopt, std::nullopt});
+  const Column* g[] = {&all_null};
+  const EntityIds none = AssignEntityIds(g, e, 1);
+  EXPECT_EQ(none.num_entities, 0);
+  EXPECT_EQ(none.entity_ids, std::vector<int32_t>(7, -1));
 }
 
 TEST(EntityIdsTest, StringMatchesCategoryAndTuplesFold) {
