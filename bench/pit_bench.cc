@@ -49,14 +49,22 @@ int main(int argc, char** argv) {
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--key") key = value;
-    else if (flag == "--ts") ts = value;
-    else if (flag == "--event-ts") event_ts = value;
-    else if (flag == "--ttl-us") ttl = std::atoll(value);
-    else if (flag == "--features") features = value;
-    else if (flag == "--threads") threads = std::atoi(value);
-    else if (flag == "--repeat") repeat = std::atoi(value);
-    else return Fail("unknown flag " + flag);
+    if (flag == "--key")
+      key = value;
+    else if (flag == "--ts")
+      ts = value;
+    else if (flag == "--event-ts")
+      event_ts = value;
+    else if (flag == "--ttl-us")
+      ttl = std::atoll(value);
+    else if (flag == "--features")
+      features = value;
+    else if (flag == "--threads")
+      threads = std::atoi(value);
+    else if (flag == "--repeat")
+      repeat = std::atoi(value);
+    else
+      return Fail("unknown flag " + flag);
   }
   const auto read_start = Clock::now();
   auto feature_rows = strata::io::ReadTable(argv[1]);
@@ -90,8 +98,10 @@ int main(int argc, char** argv) {
   const int first_feature = entities->num_columns();
   const strata::table::Column& first = result.column(first_feature);
   long long matched = first.size() - first.null_count();
-  std::printf("{\"read_s\": %.6f, \"join_s\": %.6f, \"join_cpu_s\": %.6f, \"rows\": %lld, \"matched\": %lld, \"sums\": [",
-              read_s, best, best_cpu, static_cast<long long>(result.num_rows()), matched);
+  std::printf(
+      "{\"read_s\": %.6f, \"join_s\": %.6f, \"join_cpu_s\": %.6f, \"rows\": %lld, \"matched\": "
+      "%lld, \"sums\": [",
+      read_s, best, best_cpu, static_cast<long long>(result.num_rows()), matched);
   for (int c = first_feature; c < result.num_columns(); ++c) {
     const strata::table::Column& column = result.column(c);
     double sum = 0;

@@ -25,11 +25,14 @@ class RandomTables {
   explicit RandomTables(uint32_t seed) : rng_(seed) {}
 
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
-  int64_t Int(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
+  int64_t Int(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
 
   Column IntColumn(DataType type, int64_t rows, int64_t lo, int64_t hi, double null_rate) {
     ColumnBuilder b(type);
-    for (int64_t r = 0; r < rows; ++r) Chance(null_rate) ? b.AppendNull() : b.AppendInt64(Int(lo, hi));
+    for (int64_t r = 0; r < rows; ++r)
+      Chance(null_rate) ? b.AppendNull() : b.AppendInt64(Int(lo, hi));
     return b.Finish();
   }
   Column StringColumn(DataType type, int64_t rows, int64_t distinct, double null_rate) {
@@ -48,7 +51,8 @@ class RandomTables {
   }
   Column BoolColumn(int64_t rows, double null_rate) {
     ColumnBuilder b(DataType::kBool);
-    for (int64_t r = 0; r < rows; ++r) Chance(null_rate) ? b.AppendNull() : b.AppendBool(Chance(0.5));
+    for (int64_t r = 0; r < rows; ++r)
+      Chance(null_rate) ? b.AppendNull() : b.AppendBool(Chance(0.5));
     return b.Finish();
   }
   DataType StringType() { return Chance(0.5) ? DataType::kString : DataType::kCategory; }
@@ -94,22 +98,26 @@ bool KeyEqual(const Column& a, int64_t ra, const Column& b, int64_t rb) {
 // `candidates`, when given, are the only feature rows to scan (the rows with the entity row's
 // key, for tables too large to scan whole).
 int64_t ReferenceMatch(const Table& entities, int64_t entity_row, const Column& event_ts,
-                       const FeatureViewJoin& view, const std::vector<int64_t>* candidates = nullptr) {
+                       const FeatureViewJoin& view,
+                       const std::vector<int64_t>* candidates = nullptr) {
   if (event_ts.IsNull(entity_row)) return -1;
   const int64_t event = event_ts.Int64s()[static_cast<size_t>(entity_row)];
   const Table& rows = *view.rows;
   const Column& ts = **rows.ColumnByName(view.timestamp_column);
-  const Column* created = view.created_column.empty() ? nullptr : *rows.ColumnByName(view.created_column);
+  const Column* created =
+      view.created_column.empty() ? nullptr : *rows.ColumnByName(view.created_column);
   int64_t best = -1;
   std::tuple<int64_t, bool, int64_t, int64_t> best_key;
-  const int64_t scan = candidates != nullptr ? static_cast<int64_t>(candidates->size()) : rows.num_rows();
+  const int64_t scan =
+      candidates != nullptr ? static_cast<int64_t>(candidates->size()) : rows.num_rows();
   for (int64_t s = 0; s < scan; ++s) {
     const int64_t r = candidates != nullptr ? (*candidates)[static_cast<size_t>(s)] : s;
     bool same = true;
     for (size_t k = 0; k < view.join_keys.size() && same; ++k) {
-      const std::string& entity_name = view.entity_columns.empty() ? view.join_keys[k] : view.entity_columns[k];
-      same = KeyEqual(**rows.ColumnByName(view.join_keys[k]), r, **entities.ColumnByName(entity_name),
-                      entity_row);
+      const std::string& entity_name =
+          view.entity_columns.empty() ? view.join_keys[k] : view.entity_columns[k];
+      same = KeyEqual(**rows.ColumnByName(view.join_keys[k]), r,
+                      **entities.ColumnByName(entity_name), entity_row);
     }
     if (!same || ts.IsNull(r)) continue;
     const int64_t t = ts.Int64s()[static_cast<size_t>(r)];
@@ -231,7 +239,8 @@ TEST(PointInTimeJoinRandomTest, LargeTablesSplitAcrossThreads) {
   std::vector<std::vector<int64_t>> rows_by_key(3101);
   const Column& feature_key = **features.ColumnByName("k");
   for (int64_t r = 0; r < feature_rows; ++r) {
-    if (!feature_key.IsNull(r)) rows_by_key[static_cast<size_t>(feature_key.Int64s()[static_cast<size_t>(r)])].push_back(r);
+    if (!feature_key.IsNull(r))
+      rows_by_key[static_cast<size_t>(feature_key.Int64s()[static_cast<size_t>(r)])].push_back(r);
   }
   const Column& entity_key = **entities.ColumnByName("k");
   const Column& event_ts = **entities.ColumnByName("event_timestamp");
@@ -245,7 +254,9 @@ TEST(PointInTimeJoinRandomTest, LargeTablesSplitAcrossThreads) {
     for (int64_t e = 0; e < entity_rows; ++e) {
       const std::vector<int64_t> none;
       const std::vector<int64_t>& candidates =
-          entity_key.IsNull(e) ? none : rows_by_key[static_cast<size_t>(entity_key.Int64s()[static_cast<size_t>(e)])];
+          entity_key.IsNull(e)
+              ? none
+              : rows_by_key[static_cast<size_t>(entity_key.Int64s()[static_cast<size_t>(e)])];
       const int64_t want = ReferenceMatch(entities, e, event_ts, view, &candidates);
       ASSERT_EQ(ValueAt(got, e), ValueAt(f, want)) << "threads " << threads << " entity row " << e;
     }

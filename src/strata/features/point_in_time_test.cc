@@ -72,11 +72,11 @@ TEST(PointInTimeJoinTest, TtlIsInclusiveAtBothEndsAndZeroIsUnbounded) {
                           {"ts", Ints(DataType::kTimestamp, {10 * kDay, 20 * kDay, 5 * kDay})},
                           {"f", Doubles({1.0, 2.0, 3.0})}});
   // Event times: exactly at a row, just before it, exactly ttl after, one past ttl, before all.
-  Table entities = MakeTable(
-      {{"id", Ints(DataType::kInt64, {1, 1, 1, 1, 1, 2, 3})},
-       {"event_timestamp", Ints(DataType::kTimestamp, {20 * kDay, 20 * kDay - 1, 23 * kDay,
-                                                       23 * kDay + 1, 9 * kDay, 100 * kDay,
-                                                       100 * kDay})}});
+  Table entities =
+      MakeTable({{"id", Ints(DataType::kInt64, {1, 1, 1, 1, 1, 2, 3})},
+                 {"event_timestamp",
+                  Ints(DataType::kTimestamp, {20 * kDay, 20 * kDay - 1, 23 * kDay, 23 * kDay + 1,
+                                              9 * kDay, 100 * kDay, 100 * kDay})}});
   FeatureViewJoin view = View(&rows, {"id"}, 3 * kDay, {"f"});
   auto out = PointInTimeJoin(entities, "event_timestamp", {view});
   ASSERT_TRUE(out.ok()) << out.status();
@@ -100,15 +100,15 @@ TEST(PointInTimeJoinTest, TtlIsInclusiveAtBothEndsAndZeroIsUnbounded) {
 }
 
 TEST(PointInTimeJoinTest, TiesGoToHighestCreatedThenLastSourceRow) {
-  Table rows = MakeTable(
-      {{"id", Ints(DataType::kInt64, {7, 7, 7, 7, 8, 8, 9, 9})},
-       {"ts", Ints(DataType::kTimestamp, {100, 100, 100, 50, 100, 100, 100, 100})},
-       {"created", Ints(DataType::kTimestamp, {5, 9, 2, 99, 3, 3, std::nullopt, 1})},
-       {"f", Doubles({1, 2, 3, 4, 5, 6, 7, 8})}});
+  Table rows =
+      MakeTable({{"id", Ints(DataType::kInt64, {7, 7, 7, 7, 8, 8, 9, 9})},
+                 {"ts", Ints(DataType::kTimestamp, {100, 100, 100, 50, 100, 100, 100, 100})},
+                 {"created", Ints(DataType::kTimestamp, {5, 9, 2, 99, 3, 3, std::nullopt, 1})},
+                 {"f", Doubles({1, 2, 3, 4, 5, 6, 7, 8})}});
   Table entities = MakeTable({{"id", Ints(DataType::kInt64, {7, 8, 9})},
                               {"event_timestamp", Ints(DataType::kTimestamp, {100, 100, 100})}});
-  auto out = PointInTimeJoin(entities, "event_timestamp",
-                             {View(&rows, {"id"}, 0, {"f"}, "created")});
+  auto out =
+      PointInTimeJoin(entities, "event_timestamp", {View(&rows, {"id"}, 0, {"f"}, "created")});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(DoubleAt(*out, "f", 0), 2.0);  // created 9 beats 5 and 2; ts 50 is older
   EXPECT_EQ(DoubleAt(*out, "f", 1), 6.0);  // full tie: the last row in source order
@@ -121,13 +121,12 @@ TEST(PointInTimeJoinTest, TiesGoToHighestCreatedThenLastSourceRow) {
 }
 
 TEST(PointInTimeJoinTest, NullsDoNotFallBackOrMatch) {
-  Table rows = MakeTable(
-      {{"id", Ints(DataType::kInt64, {1, 1, std::nullopt, 2, 2})},
-       {"ts", Ints(DataType::kTimestamp, {10, 20, 10, 10, std::nullopt})},
-       {"f", Doubles({1.0, std::nullopt, 9.0, 4.0, 5.0})}});
-  Table entities = MakeTable(
-      {{"id", Ints(DataType::kInt64, {1, std::nullopt, 2, 1})},
-       {"event_timestamp", Ints(DataType::kTimestamp, {30, 30, 30, std::nullopt})}});
+  Table rows = MakeTable({{"id", Ints(DataType::kInt64, {1, 1, std::nullopt, 2, 2})},
+                          {"ts", Ints(DataType::kTimestamp, {10, 20, 10, 10, std::nullopt})},
+                          {"f", Doubles({1.0, std::nullopt, 9.0, 4.0, 5.0})}});
+  Table entities =
+      MakeTable({{"id", Ints(DataType::kInt64, {1, std::nullopt, 2, 1})},
+                 {"event_timestamp", Ints(DataType::kTimestamp, {30, 30, 30, std::nullopt})}});
   auto out = PointInTimeJoin(entities, "event_timestamp", {View(&rows, {"id"}, 0, {"f"})});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(DoubleAt(*out, "f", 0), std::nullopt);  // chosen row's value is null: stays null
@@ -137,23 +136,22 @@ TEST(PointInTimeJoinTest, NullsDoNotFallBackOrMatch) {
 }
 
 TEST(PointInTimeJoinTest, MultiColumnKeysOfMixedTypesAndSeveralViews) {
-  Table orders = MakeTable(
-      {{"shop", Strings(DataType::kCategory, {"a", "a", "b", "b"})},
-       {"sku", Ints(DataType::kInt64, {1, 2, 1, 1})},
-       {"region", Strings(DataType::kString, {"eu", "eu", "eu", "us"})},
-       {"ts", Ints(DataType::kTimestamp, {1, 1, 1, 1})},
-       {"price", Doubles({10, 20, 30, 40})},
-       {"label", Strings(DataType::kString, {"x", "y", std::nullopt, "w"})}});
+  Table orders = MakeTable({{"shop", Strings(DataType::kCategory, {"a", "a", "b", "b"})},
+                            {"sku", Ints(DataType::kInt64, {1, 2, 1, 1})},
+                            {"region", Strings(DataType::kString, {"eu", "eu", "eu", "us"})},
+                            {"ts", Ints(DataType::kTimestamp, {1, 1, 1, 1})},
+                            {"price", Doubles({10, 20, 30, 40})},
+                            {"label", Strings(DataType::kString, {"x", "y", std::nullopt, "w"})}});
   Table users = MakeTable({{"user_id", Strings(DataType::kString, {"u1", "u2"})},
                            {"ts", Ints(DataType::kTimestamp, {1, 1})},
                            {"score", Doubles({0.5, 0.25})},
                            {"tier", Strings(DataType::kCategory, {"gold", "basic"})}});
-  Table entities = MakeTable(
-      {{"store", Strings(DataType::kString, {"b", "a", "b", "a", "c"})},
-       {"sku", Ints(DataType::kInt64, {1, 2, 1, 2, 1})},
-       {"region", Strings(DataType::kCategory, {"us", "eu", "eu", "us", "eu"})},
-       {"user", Strings(DataType::kCategory, {"u2", "u1", "u3", "u1", "u2"})},
-       {"event_timestamp", Ints(DataType::kTimestamp, {5, 5, 5, 5, 5})}});
+  Table entities =
+      MakeTable({{"store", Strings(DataType::kString, {"b", "a", "b", "a", "c"})},
+                 {"sku", Ints(DataType::kInt64, {1, 2, 1, 2, 1})},
+                 {"region", Strings(DataType::kCategory, {"us", "eu", "eu", "us", "eu"})},
+                 {"user", Strings(DataType::kCategory, {"u2", "u1", "u3", "u1", "u2"})},
+                 {"event_timestamp", Ints(DataType::kTimestamp, {5, 5, 5, 5, 5})}});
   FeatureViewJoin by_order = View(&orders, {"shop", "sku", "region"}, 0, {"price", "label"});
   by_order.name = "orders";
   by_order.entity_columns = {"store", "sku", "region"};
@@ -202,13 +200,13 @@ TEST(PointInTimeJoinTest, EmptyInputs) {
   Table rows = MakeTable({{"id", Ints(DataType::kInt64, {})},
                           {"ts", Ints(DataType::kTimestamp, {})},
                           {"f", Strings(DataType::kCategory, {})}});
-  Table entities = MakeTable({{"id", Ints(DataType::kInt64, {1})},
-                              {"event_timestamp", Ints(DataType::kTimestamp, {1})}});
+  Table entities = MakeTable(
+      {{"id", Ints(DataType::kInt64, {1})}, {"event_timestamp", Ints(DataType::kTimestamp, {1})}});
   auto out = PointInTimeJoin(entities, "event_timestamp", {View(&rows, {"id"}, 0, {"f"})});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_TRUE(out->column(2).IsNull(0));
-  auto none = PointInTimeJoin(entities.Slice(0, 0), "event_timestamp",
-                              {View(&rows, {"id"}, 0, {"f"})});
+  auto none =
+      PointInTimeJoin(entities.Slice(0, 0), "event_timestamp", {View(&rows, {"id"}, 0, {"f"})});
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_EQ(none->num_rows(), 0);
   EXPECT_EQ(none->num_columns(), 3);
@@ -228,8 +226,7 @@ TEST(PointInTimeJoinTest, RejectsBadRequestsNamingTheProblem) {
     auto out = PointInTimeJoin(entities, event, {view});
     ASSERT_FALSE(out.ok()) << needle;
     EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(std::string(out.status().message()).find(needle), std::string::npos)
-        << out.status();
+    EXPECT_NE(std::string(out.status().message()).find(needle), std::string::npos) << out.status();
   };
   expect_error(View(&rows, {"nope"}, 0, {"n"}), "join key column 'nope'");
   expect_error(View(&rows, {"id"}, 0, {"missing"}), "feature column 'missing'");
@@ -248,8 +245,7 @@ TEST(PointInTimeJoinTest, RejectsBadRequestsNamingTheProblem) {
   FeatureViewJoin missing_entity = View(&rows, {"id"}, 0, {"n"});
   missing_entity.entity_columns = {"customer"};
   expect_error(missing_entity, "entity column 'customer'");
-  expect_error(View(&rows, {"id"}, 0, {"n"}), "event timestamp column 'as_int' is int64",
-               "as_int");
+  expect_error(View(&rows, {"id"}, 0, {"n"}), "event timestamp column 'as_int' is int64", "as_int");
   expect_error(View(&rows, {"id"}, 0, {"n"}), "event timestamp column 'when'", "when");
   // Two views returning the same name clash unless full_feature_names is set.
   FeatureViewJoin a = View(&rows, {"id"}, 0, {"n"});

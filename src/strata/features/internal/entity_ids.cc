@@ -98,7 +98,8 @@ bool DenseRangeIds(const Column& feature, const Column& entity,
       if (!(entity_nulls && entity.IsNull(r))) {
         const int64_t value = entity_values[static_cast<size_t>(r)];
         if (value >= lo && value <= hi) {
-          id = slot_ids[static_cast<size_t>(static_cast<uint64_t>(value) - static_cast<uint64_t>(lo))];
+          id = slot_ids[static_cast<size_t>(static_cast<uint64_t>(value) -
+                                            static_cast<uint64_t>(lo))];
         }
       }
       entity_out[static_cast<size_t>(r)] = id;
@@ -132,7 +133,8 @@ void ColumnIds(const Column& feature, const Column& entity, int threads,
 
 bool KeyTypesCompatible(DataType feature, DataType entity) {
   auto string_like = [](DataType t) { return t == DataType::kString || t == DataType::kCategory; };
-  if (string_like(feature) || string_like(entity)) return string_like(feature) && string_like(entity);
+  if (string_like(feature) || string_like(entity))
+    return string_like(feature) && string_like(entity);
   return feature == entity && (feature == DataType::kInt64 || feature == DataType::kTimestamp);
 }
 
@@ -166,8 +168,8 @@ EntityIds AssignEntityIds(absl::Span<const Column* const> feature_keys,
         id = -1;
         continue;
       }
-      auto [it, inserted] =
-          tuple_ids.try_emplace(pack(id, feature_column[r]), static_cast<int32_t>(tuple_ids.size()));
+      auto [it, inserted] = tuple_ids.try_emplace(pack(id, feature_column[r]),
+                                                  static_cast<int32_t>(tuple_ids.size()));
       id = it->second;
     }
     tuples = static_cast<int32_t>(tuple_ids.size());

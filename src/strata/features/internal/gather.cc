@@ -95,8 +95,8 @@ absl::StatusOr<Column> GatherRows(const Column& source, absl::Span<const int64_t
       nulls = GatherFixed(source, source.Int64s(), rows, threads, buffers.ints, buffers.validity);
       break;
     case DataType::kFloat64:
-      nulls = GatherFixed(source, source.Float64s(), rows, threads, buffers.doubles,
-                          buffers.validity);
+      nulls =
+          GatherFixed(source, source.Float64s(), rows, threads, buffers.doubles, buffers.validity);
       break;
     case DataType::kBool:
       nulls = GatherFixed(source, source.Bools(), rows, threads, buffers.bools, buffers.validity);
