@@ -42,7 +42,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="strata-request-log-bench-")
     procs = []
     try:
-        pkg, row, _ = train_package(strata, tmp)
+        pkg, row, _, _ = train_package(strata, tmp)
         body = json.dumps({"inputs": [{"name": "features", "shape": [1, FEATURES],
                                        "datatype": "FP32", "data": row.tolist()}]})
         body_path = os.path.join(tmp, "matrix.json")

@@ -33,7 +33,7 @@ def main():
     strata = os.path.abspath(args.strata)
     tmp = tempfile.mkdtemp(prefix="strata-swap-bench-")
     home = os.path.join(tmp, "home")
-    pkg, row, expected = train_package(strata, tmp)
+    pkg, row, expected, _ = train_package(strata, tmp)
     for _ in range(2):
         subprocess.run([strata, "models", "register", pkg, "trees", "--home", home], check=True,
                        stdout=subprocess.DEVNULL)
