@@ -10,12 +10,16 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "simdjson.h"
+#include "strata/api/internal/v2_tensor_errors.h"
 #include "strata/base/strings.h"
 #include "strata/base/version.h"
 
 namespace strata::api {
 namespace {
 
+using internal::InputError;
+using internal::ShapeText;
+using internal::SpecIndex;
 using models::ValueType;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -48,14 +52,6 @@ std::string_view JsonTypeName(element_type type) {
       return "null";
   }
   return "a value";
-}
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
-}
-
-absl::Status InputError(std::string_view input, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("input '", AsAbsl(input), "': ", AsAbsl(what)));
 }
 
 // Calls leaf(element) for every non-array element of `data` in row-major order.
@@ -414,13 +410,6 @@ absl::StatusOr<Envelope> ParseEnvelope(simdjson::dom::parser& parser, std::strin
   return envelope;
 }
 
-int SpecIndex(const std::vector<models::ColumnSpec>& specs, std::string_view name) {
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 }  // namespace
 
 std::optional<V2FeatureRequest> DecodeV2FeatureRequest(std::string_view body,
@@ -516,12 +505,7 @@ absl::StatusOr<V2InferRequest> DecodeV2InferRequest(std::string_view body,
     std::vector<bool> seen(specs.size(), false);
     for (const Tensor& t : tensors) {
       int index = spec_index(t.name);
-      if (index < 0) {
-        std::vector<std::string> names;
-        for (const models::ColumnSpec& s : specs) names.push_back(s.name);
-        return InputError(t.name, absl::StrCat("not in the model's signature (inputs: ",
-                                               absl::StrJoin(names, ", "), ")"));
-      }
+      if (index < 0) return internal::UnknownInputError(t.name, specs);
       if (seen[static_cast<size_t>(index)]) return InputError(t.name, "given twice");
       seen[static_cast<size_t>(index)] = true;
       const models::ColumnSpec& spec = specs[static_cast<size_t>(index)];

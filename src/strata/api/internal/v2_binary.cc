@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "strata/api/internal/v2_tensor_errors.h"
 #include "simdjson.h"
 #include "strata/base/strings.h"
 
@@ -143,14 +144,6 @@ bool LoadInt(DType d, const char* p, int64_t& out) {
       out = Load<int64_t>(p);
       return true;
   }
-}
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
-}
-
-absl::Status InputError(std::string_view input, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("input '", AsAbsl(input), "': ", AsAbsl(what)));
 }
 
 // One input of the header. A binary one owns a slice of the body after the header.
@@ -465,13 +458,6 @@ absl::Status MatrixColumns(const HeaderInput& in, const models::Signature& signa
   return absl::OkStatus();
 }
 
-int SpecIndex(const models::Signature& signature, std::string_view name) {
-  for (size_t i = 0; i < signature.inputs.size(); ++i) {
-    if (signature.inputs[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 // Matches the header's inputs to the signature and builds the table.
 absl::StatusOr<table::Table> AssembleInputs(const std::vector<HeaderInput>& inputs,
                                             const models::Signature& signature,
@@ -484,7 +470,7 @@ absl::StatusOr<table::Table> AssembleInputs(const std::vector<HeaderInput>& inpu
     return InputError(name, absl::StrCat("batch of ", rows, " rows exceeds the limit of ",
                                          max_rows, " rows per request"));
   };
-  if (inputs.size() == 1 && SpecIndex(signature, inputs[0].name) < 0 &&
+  if (inputs.size() == 1 && SpecIndex(signature.inputs, inputs[0].name) < 0 &&
       inputs[0].shape.size() == 2) {
     if (absl::Status s = check_rows(inputs[0].name, inputs[0].shape[0]); !s.ok()) return s;
     if (absl::Status s = MatrixColumns(inputs[0], signature, fields, columns); !s.ok()) return s;
@@ -496,13 +482,8 @@ absl::StatusOr<table::Table> AssembleInputs(const std::vector<HeaderInput>& inpu
   std::string json_inputs;  // the inputs that kept JSON data, decoded by the JSON codec
   models::Signature json_signature;
   for (const HeaderInput& in : inputs) {
-    const int index = SpecIndex(signature, in.name);
-    if (index < 0) {
-      std::vector<std::string> names;
-      for (const models::ColumnSpec& s : specs) names.push_back(s.name);
-      return InputError(in.name, absl::StrCat("not in the model's signature (inputs: ",
-                                              absl::StrJoin(names, ", "), ")"));
-    }
+    const int index = SpecIndex(signature.inputs, in.name);
+    if (index < 0) return UnknownInputError(in.name, specs);
     if (seen[static_cast<size_t>(index)]) return InputError(in.name, "given twice");
     seen[static_cast<size_t>(index)] = true;
     const models::ColumnSpec& spec = specs[static_cast<size_t>(index)];
