@@ -1,0 +1,47 @@
+"""Writes the demo feature repository's data: daily activity snapshots per customer and an
+entity set of (customer_id, event_timestamp) rows to retrieve training features for.
+
+Deterministic (seeded). CSV files; demo.sh converts the activity to Parquet with
+`strata data convert` (Debian's python has no pyarrow).
+  OUT_DIR/customer_activity.csv  customer_id, event_ts, created_ts, sessions_7d, spend_7d,
+                                 support_calls_30d, days_since_login (a few late corrections
+                                 share an event_ts and have a later created_ts)
+  OUT_DIR/entities.csv           customer_id, event_timestamp
+Usage: demo_features_data.py OUT_DIR [CUSTOMERS]
+"""
+import os
+import random
+import sys
+import time
+
+out = sys.argv[1]
+customers = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+rnd = random.Random(11)
+base = 1704067200  # 2024-01-01
+day = 86400
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+os.makedirs(out, exist_ok=True)
+rows = ["customer_id,event_ts,created_ts,sessions_7d,spend_7d,support_calls_30d,days_since_login"]
+for c in range(1, customers + 1):
+    t = base + rnd.randrange(30) * day
+    for _ in range(rnd.randint(3, 12)):
+        ts = t + rnd.randrange(day)
+        sessions = rnd.randint(0, 40)
+        rows.append(f"{c},{iso(ts)},{iso(ts + 60)},{sessions},{rnd.uniform(0, 120):.2f},"
+                    f"{rnd.randint(0, 6)},{rnd.expovariate(0.3):.2f}")
+        if rnd.random() < 0.05:  # a late correction of the same snapshot
+            rows.append(f"{c},{iso(ts)},{iso(ts + 3600)},{sessions + 1},"
+                        f"{rnd.uniform(0, 120):.2f},{rnd.randint(0, 6)},{rnd.expovariate(0.3):.2f}")
+        t += rnd.randint(2, 20) * day
+with open(os.path.join(out, "customer_activity.csv"), "w") as f:
+    f.write("\n".join(rows) + "\n")
+ents = ["customer_id,event_timestamp"]
+for _ in range(customers * 2):
+    ents.append(f"{rnd.randint(1, customers + 20)},{iso(base + rnd.randrange(200) * day)}")
+with open(os.path.join(out, "entities.csv"), "w") as f:
+    f.write("\n".join(ents) + "\n")
