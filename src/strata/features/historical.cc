@@ -30,6 +30,8 @@ struct ViewPlan {
   std::vector<JoinKey> keys;           // of the view's entities, in entity order
 };
 
+std::string TypeName(table::DataType type) { return std::string(table::DataTypeName(type)); }
+
 std::string ColumnNames(const table::Table& t) {
   std::vector<std::string> names;
   for (const table::Field& f : t.schema().fields()) names.push_back(f.name);
@@ -58,8 +60,8 @@ absl::StatusOr<table::Column> ToDeclared(const table::Column& column, table::Dat
   if (!internal::FeatureTypeAccepts(declared, actual)) {
     return absl::InvalidArgumentError(absl::StrCat(
         Where(plan, origin), ": feature '", feature, "' is declared ",
-        table::DataTypeName(declared), " but column '", source_col, "' is ",
-        table::DataTypeName(actual)));
+        TypeName(declared), " but column '", source_col, "' is ",
+        TypeName(actual)));
   }
   if (declared == table::DataType::kString) return column.ToStrings();
   if (declared == table::DataType::kCategory) return column.ToCategory();
@@ -85,9 +87,9 @@ absl::Status CheckKeyType(table::DataType declared, table::DataType actual,
                       ? actual == table::DataType::kInt64
                       : (actual == table::DataType::kString || actual == table::DataType::kCategory);
   if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " is ", table::DataTypeName(actual),
+  return absl::InvalidArgumentError(absl::StrCat(what, " is ", TypeName(actual),
                                                  "; the join key is declared ",
-                                                 table::DataTypeName(declared)));
+                                                 TypeName(declared)));
 }
 
 absl::StatusOr<std::vector<ViewPlan>> PlanViews(const FeatureRepository& defs,
@@ -144,7 +146,7 @@ absl::Status CheckEntities(const table::Table& entities, const std::string& time
   }
   if ((*ts)->type() != table::DataType::kTimestamp) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "entity set column '", timestamp_column, "' is ", table::DataTypeName((*ts)->type()),
+        "entity set column '", timestamp_column, "' is ", TypeName((*ts)->type()),
         ", not a timestamp (CSV cells must be ISO 8601 dates or date-times)"));
   }
   for (const ViewPlan& plan : plans) {
@@ -258,7 +260,7 @@ absl::StatusOr<table::Column> FileColumn(const FileSourceRows& rows, const std::
     if (!pieces.empty() && (*c)->type() != pieces.front().type()) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(plan, absl::StrCat("file ", rows.files[i])), ": column '", name, "' is ",
-          table::DataTypeName((*c)->type()), " but ", table::DataTypeName(pieces.front().type()),
+          TypeName((*c)->type()), " but ", TypeName(pieces.front().type()),
           " in ", rows.files[0]));
     }
     pieces.push_back(**c);
@@ -319,7 +321,7 @@ absl::StatusOr<table::Table> RowTable(const ViewPlan& plan, const RowLayout& lay
     if (raw[i].type() != table::DataType::kTimestamp) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(plan, origin), ": ", t == 0 ? "timestamp_field" : "created_timestamp_column",
-          " column '", layout.source_columns[i], "' is ", table::DataTypeName(raw[i].type()),
+          " column '", layout.source_columns[i], "' is ", TypeName(raw[i].type()),
           ", not a timestamp"));
     }
     fields.push_back({layout.names[i], table::DataType::kTimestamp});
@@ -375,7 +377,9 @@ absl::StatusOr<table::Table> RunMemory(const HistoricalRequest& request,
         raw.push_back(std::move(column));
       }
     } else {
-      if (pg == nullptr) ASSIGN_OR_RETURN(pg, ConnectOffline(defs, plan));
+      if (pg == nullptr) {
+        ASSIGN_OR_RETURN(pg, ConnectOffline(defs, plan));
+      }
       const internal::PgRelation relation = internal::SourceRelation(*plan.source);
       origin = relation.label;
       ASSIGN_OR_RETURN(std::vector<internal::PgColumn> described,
@@ -410,7 +414,7 @@ absl::StatusOr<table::Table> RunPostgres(const HistoricalRequest& request,
     if (plan.source->type != SourceType::kPostgres) {
       return absl::InvalidArgumentError(absl::StrCat(
           "engine postgres: feature view '", plan.view->name, "' reads source '",
-          plan.source->name, "', a ", SourceTypeName(plan.source->type),
+          plan.source->name, "', a ", AsAbsl(SourceTypeName(plan.source->type)),
           " source (pushdown needs every view on a postgres source; use --engine memory or auto)"));
     }
   }
@@ -488,7 +492,7 @@ absl::StatusOr<HistoricalEngine> ParseHistoricalEngine(std::string_view text) {
   if (lower == "memory") return HistoricalEngine::kMemory;
   if (lower == "postgres" || lower == "postgresql") return HistoricalEngine::kPostgres;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown engine '", text, "' (expected auto, memory or postgres)"));
+      absl::StrCat("unknown engine '", AsAbsl(text), "' (expected auto, memory or postgres)"));
 }
 
 absl::StatusOr<HistoricalResult> GetHistoricalFeatures(const HistoricalRequest& request) {

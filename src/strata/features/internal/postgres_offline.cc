@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "libpq-fe.h"
 #include "strata/base/status_macros.h"
+#include "strata/base/strings.h"
 
 namespace strata::features::internal {
 namespace {
@@ -42,12 +43,12 @@ absl::Status ResultError(PGconn* conn, PGresult* res, std::string_view what) {
   const char* message = res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn);
   std::string text = message != nullptr ? message : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return absl::InternalError(absl::StrCat("PostgreSQL ", what, ": ", text));
+  return absl::InternalError(absl::StrCat("PostgreSQL ", AsAbsl(what), ": ", text));
 }
 
 // The SELECT expression reading `column` in a type DecodeColumn handles.
 std::string SelectExpression(std::string_view alias, const PgColumn& column) {
-  std::string ref = absl::StrCat(alias, alias.empty() ? "" : ".", QuoteIdentifier(column.name));
+  std::string ref = absl::StrCat(AsAbsl(alias), alias.empty() ? "" : ".", QuoteIdentifier(column.name));
   switch (column.oid) {
     case kNumericOid:
     case kFloat4Oid:
@@ -88,7 +89,7 @@ absl::StatusOr<table::Column> DecodeColumn(PGresult* res, int col, table::DataTy
     default: b.offsets.assign(1, 0); break;
   }
   auto bad = [&](int row) {
-    return absl::InternalError(absl::StrCat("PostgreSQL column '", name, "' row ", row,
+    return absl::InternalError(absl::StrCat("PostgreSQL column '", AsAbsl(name), "' row ", row,
                                             ": unexpected binary value of ",
                                             PQgetlength(res, row, col), " bytes"));
   };
@@ -153,11 +154,11 @@ absl::StatusOr<const PgColumn*> RequireColumn(const std::vector<PgColumn>& descr
   const PgColumn* c = FindColumn(described, name);
   if (c == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("PostgreSQL ", relation.label, " has no column '", name, "'"));
+        absl::StrCat("PostgreSQL ", relation.label, " has no column '", AsAbsl(name), "'"));
   }
   if (!c->supported) {
     return absl::InvalidArgumentError(absl::StrCat("PostgreSQL ", relation.label, " column '",
-                                                   name, "' has an unsupported type (oid ",
+                                                   AsAbsl(name), "' has an unsupported type (oid ",
                                                    c->oid, ")"));
   }
   return c;
@@ -210,7 +211,7 @@ absl::Status AppendCopyText(std::string_view value, std::string_view column, int
     switch (c) {
       case '\0':
         return absl::InvalidArgumentError(absl::StrCat(
-            "entity column '", column, "' row ", row, ": a NUL byte cannot be sent to PostgreSQL"));
+            "entity column '", AsAbsl(column), "' row ", row, ": a NUL byte cannot be sent to PostgreSQL"));
       case '\\': out->append("\\\\"); break;
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
@@ -234,7 +235,7 @@ absl::Status UploadEntities(PgSession& session, const std::string& name,
     const bool integer = c->type() == table::DataType::kInt64;
     if (!integer && !c->IsStringLike()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "entity column '", key_columns[i], "' is ", table::DataTypeName(c->type()),
+          "entity column '", key_columns[i], "' is ", AsAbsl(table::DataTypeName(c->type())),
           "; join keys are int64 or string"));
     }
     defs.push_back(absl::StrCat("k", i, integer ? " bigint" : " text"));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "strata/base/strings.h"
 #include "strata/features/historical.h"
 #include "strata/store/testing/test_database.h"
 
@@ -45,7 +46,7 @@ std::string CellText(const table::Column& c, int64_t r) {
     case DataType::kBool: return c.Bools()[static_cast<size_t>(r)] ? "true" : "false";
     case DataType::kFloat64: return absl::StrCat(c.Float64s()[static_cast<size_t>(r)]);
     case DataType::kString:
-    case DataType::kCategory: return absl::StrCat("'", c.StringAt(r), "'");
+    case DataType::kCategory: return absl::StrCat("'", AsAbsl(c.StringAt(r)), "'");
     default: return absl::StrCat(c.Int64s()[static_cast<size_t>(r)]);
   }
 }
