@@ -89,8 +89,8 @@ class FeatureRoutes {
     ASSIGN_OR_RETURN(std::vector<features::RegistryVersion> all, registry_->ListProjects());
     json list = json::array();
     for (const features::RegistryVersion& v : all) {
-      list.push_back({{"project", v.project}, {"version", v.version},
-                      {"created_at_ms", v.created_at_ms}});
+      list.push_back(
+          {{"project", v.project}, {"version", v.version}, {"created_at_ms", v.created_at_ms}});
     }
     res.body = json{{"projects", std::move(list)}}.dump();
     return absl::OkStatus();
@@ -135,9 +135,8 @@ class FeatureRoutes {
       if (v.value("name", "") == view_name) view = v;
     }
     if (view.is_null()) {
-      return absl::NotFoundError(absl::StrCat("project '", project, "' version ",
-                                              version.version, " has no feature view '",
-                                              view_name, "'"));
+      return absl::NotFoundError(absl::StrCat("project '", project, "' version ", version.version,
+                                              " has no feature view '", view_name, "'"));
     }
     for (const json& s : defs["sources"]) {
       if (s.value("name", "") == view.value("source", "")) source = s;
@@ -148,14 +147,14 @@ class FeatureRoutes {
       }
     }
     auto ov = version.object_versions.find("feature_view:" + view_name);
-    res.body = json{{"project", project},
-                    {"version", version.version},
-                    {"object_version", ov == version.object_versions.end() ? version.version
-                                                                           : ov->second},
-                    {"view", view},
-                    {"source", source},
-                    {"entities", entities}}
-                   .dump();
+    res.body = json{
+        {"project", project},
+        {"version", version.version},
+        {"object_version", ov == version.object_versions.end() ? version.version : ov->second},
+        {"view", view},
+        {"source", source},
+        {"entities",
+         entities}}.dump();
     return absl::OkStatus();
   }
 
@@ -183,7 +182,8 @@ class FeatureRoutes {
       const json& f = body["features"];
       if (!f.is_array()) return BadRequest("'features' must be an array of \"view:feature\"");
       for (size_t i = 0; i < f.size(); ++i) {
-        if (!f[i].is_string()) return BadRequest(absl::StrCat("'features'[", i, "] is not a string"));
+        if (!f[i].is_string())
+          return BadRequest(absl::StrCat("'features'[", i, "] is not a string"));
         refs.push_back(f[i].get<std::string>());
       }
     }
@@ -218,10 +218,10 @@ class FeatureRoutes {
       }
       absl::StatusOr<data::DatasetRef> ref =
           data::ParseDatasetRef(entities_json["dataset"].get<std::string>());
-      if (!ref.ok()) return BadRequest(absl::StrCat("'entities.dataset': ", ref.status().message()));
+      if (!ref.ok())
+        return BadRequest(absl::StrCat("'entities.dataset': ", ref.status().message()));
       ASSIGN_OR_RETURN(data::DatasetVersion dv, datasets_.GetVersion(*ref));
-      ASSIGN_OR_RETURN(std::string path, datasets_.Materialize(
-                                             {dv.name, dv.version}, temp.path()));
+      ASSIGN_OR_RETURN(std::string path, datasets_.Materialize({dv.name, dv.version}, temp.path()));
       absl::StatusOr<table::Table> read = io::ReadTable(path);
       if (!read.ok()) {
         return BadRequest(absl::StrCat("entity dataset ", dv.name, "@", dv.version, ": ",
@@ -329,8 +329,8 @@ class FeatureRoutes {
       if (first) rows = values.size();
       first = false;
       if (values.size() != rows) {
-        return BadRequest(absl::StrCat(where, " has ", values.size(), " values, the first column ",
-                                       rows));
+        return BadRequest(
+            absl::StrCat(where, " has ", values.size(), " values, the first column ", rows));
       }
       // The column's type: the timestamp column is a timestamp; otherwise the JSON kinds
       // (integers widen to float64 when a number with a fraction appears).
@@ -380,9 +380,15 @@ class FeatureRoutes {
             b.AppendInt64(micros);
             break;
           }
-          case table::DataType::kString: b.AppendString(v.get<std::string>()); break;
-          case table::DataType::kBool: b.AppendBool(v.get<bool>()); break;
-          case table::DataType::kFloat64: b.AppendFloat64(v.get<double>()); break;
+          case table::DataType::kString:
+            b.AppendString(v.get<std::string>());
+            break;
+          case table::DataType::kBool:
+            b.AppendBool(v.get<bool>());
+            break;
+          case table::DataType::kFloat64:
+            b.AppendFloat64(v.get<double>());
+            break;
           default: {
             if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
               return BadRequest(absl::StrCat(where, "[", r, "] is out of the int64 range"));
@@ -409,8 +415,12 @@ class FeatureRoutes {
         }
         const size_t i = static_cast<size_t>(r);
         switch (col.type()) {
-          case table::DataType::kBool: values.push_back(col.Bools()[i] != 0); break;
-          case table::DataType::kInt64: values.push_back(col.Int64s()[i]); break;
+          case table::DataType::kBool:
+            values.push_back(col.Bools()[i] != 0);
+            break;
+          case table::DataType::kInt64:
+            values.push_back(col.Int64s()[i]);
+            break;
           case table::DataType::kFloat64: {
             const double d = col.Float64s()[i];
             if (std::isfinite(d)) {
@@ -423,7 +433,8 @@ class FeatureRoutes {
           case table::DataType::kTimestamp:
             values.push_back(io::FormatTimestampMicros(col.Int64s()[i]));
             break;
-          default: values.push_back(std::string(col.StringAt(r)));
+          default:
+            values.push_back(std::string(col.StringAt(r)));
         }
       }
       columns.push_back({{"name", t.schema().field(c).name},

@@ -58,10 +58,9 @@ absl::StatusOr<table::Column> ToDeclared(const table::Column& column, table::Dat
   const table::DataType actual = column.type();
   if (actual == declared) return column;
   if (!internal::FeatureTypeAccepts(declared, actual)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(plan, origin), ": feature '", feature, "' is declared ",
-        TypeName(declared), " but column '", source_col, "' is ",
-        TypeName(actual)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(plan, origin), ": feature '", feature, "' is declared ",
+                     TypeName(declared), " but column '", source_col, "' is ", TypeName(actual)));
   }
   if (declared == table::DataType::kString) return column.ToStrings();
   if (declared == table::DataType::kCategory) return column.ToCategory();
@@ -83,13 +82,12 @@ absl::StatusOr<table::Column> ToDeclared(const table::Column& column, table::Dat
 
 absl::Status CheckKeyType(table::DataType declared, table::DataType actual,
                           const std::string& what) {
-  const bool ok = declared == table::DataType::kInt64
-                      ? actual == table::DataType::kInt64
-                      : (actual == table::DataType::kString || actual == table::DataType::kCategory);
+  const bool ok = declared == table::DataType::kInt64 ? actual == table::DataType::kInt64
+                                                      : (actual == table::DataType::kString ||
+                                                         actual == table::DataType::kCategory);
   if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " is ", TypeName(actual),
-                                                 "; the join key is declared ",
-                                                 TypeName(declared)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " is ", TypeName(actual), "; the join key is declared ", TypeName(declared)));
 }
 
 absl::StatusOr<std::vector<ViewPlan>> PlanViews(const FeatureRepository& defs,
@@ -109,15 +107,14 @@ absl::StatusOr<std::vector<ViewPlan>> PlanViews(const FeatureRepository& defs,
         plan.source = defs.FindSource(plan.source->batch_source);
       }
       if (plan.source == nullptr) {
-        return absl::NotFoundError(absl::StrCat("feature view '", ref.view,
-                                                "': its source '", plan.view->source,
-                                                "' is not defined"));
+        return absl::NotFoundError(absl::StrCat("feature view '", ref.view, "': its source '",
+                                                plan.view->source, "' is not defined"));
       }
       for (const std::string& entity_name : plan.view->entities) {
         const Entity* entity = defs.FindEntity(entity_name);
         if (entity == nullptr) {
-          return absl::NotFoundError(absl::StrCat("feature view '", ref.view,
-                                                  "': unknown entity '", entity_name, "'"));
+          return absl::NotFoundError(
+              absl::StrCat("feature view '", ref.view, "': unknown entity '", entity_name, "'"));
         }
         plan.keys.insert(plan.keys.end(), entity->join_keys.begin(), entity->join_keys.end());
       }
@@ -127,8 +124,8 @@ absl::StatusOr<std::vector<ViewPlan>> PlanViews(const FeatureRepository& defs,
     auto field = std::find_if(plan.view->schema.begin(), plan.view->schema.end(),
                               [&](const FeatureField& f) { return f.name == ref.feature; });
     if (field == plan.view->schema.end()) {
-      return absl::NotFoundError(absl::StrCat("feature view '", ref.view,
-                                              "' has no feature '", ref.feature, "'"));
+      return absl::NotFoundError(
+          absl::StrCat("feature view '", ref.view, "' has no feature '", ref.feature, "'"));
     }
     plan.features.push_back(*field);
   }
@@ -141,28 +138,28 @@ absl::Status CheckEntities(const table::Table& entities, const std::string& time
   absl::StatusOr<const table::Column*> ts = entities.ColumnByName(timestamp_column);
   if (!ts.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "entity set has no timestamp column '", timestamp_column, "' (columns: ",
-        ColumnNames(entities), "; name another with --timestamp-column)"));
+        "entity set has no timestamp column '", timestamp_column,
+        "' (columns: ", ColumnNames(entities), "; name another with --timestamp-column)"));
   }
   if ((*ts)->type() != table::DataType::kTimestamp) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "entity set column '", timestamp_column, "' is ", TypeName((*ts)->type()),
-        ", not a timestamp (CSV cells must be ISO 8601 dates or date-times)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("entity set column '", timestamp_column, "' is ", TypeName((*ts)->type()),
+                     ", not a timestamp (CSV cells must be ISO 8601 dates or date-times)"));
   }
   for (const ViewPlan& plan : plans) {
     for (const std::string& entity_name : plan.view->entities) {
       for (const JoinKey& key : defs.FindEntity(entity_name)->join_keys) {
         absl::StatusOr<const table::Column*> column = entities.ColumnByName(key.name);
         if (!column.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "entity set has no column '", key.name, "' (join key of entity '", entity_name,
-              "', needed by feature view '", plan.view->name, "'); its columns: ",
-              ColumnNames(entities)));
+          return absl::InvalidArgumentError(
+              absl::StrCat("entity set has no column '", key.name, "' (join key of entity '",
+                           entity_name, "', needed by feature view '", plan.view->name,
+                           "'); its columns: ", ColumnNames(entities)));
         }
-        RETURN_IF_ERROR(CheckKeyType(key.type, (*column)->type(),
-                                     absl::StrCat("entity set column '", key.name, "' (entity '",
-                                                  entity_name, "', feature view '",
-                                                  plan.view->name, "')")));
+        RETURN_IF_ERROR(
+            CheckKeyType(key.type, (*column)->type(),
+                         absl::StrCat("entity set column '", key.name, "' (entity '", entity_name,
+                                      "', feature view '", plan.view->name, "')")));
       }
     }
   }
@@ -181,10 +178,10 @@ absl::Status CheckOutputNames(const table::Table& entities, const std::vector<Vi
     for (const FeatureField& f : plan.features) {
       const std::string name = OutputName(plan, f, full);
       if (!taken.insert(name).second) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "output column '", name, "' (feature view '", plan.view->name,
-            "') repeats an entity column or another feature",
-            full ? "" : "; use full feature names (VIEW__FEATURE)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("output column '", name, "' (feature view '", plan.view->name,
+                         "') repeats an entity column or another feature",
+                         full ? "" : "; use full feature names (VIEW__FEATURE)"));
       }
     }
   }
@@ -202,16 +199,16 @@ absl::StatusOr<FileSourceRows> ReadFileSource(const DataSource& source, const st
   fs::path path = source.path;
   if (path.is_relative()) {
     if (root.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "file source '", source.name, "' has the relative path '", source.path,
-          "' and no feature repository directory was given to resolve it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("file source '", source.name, "' has the relative path '", source.path,
+                       "' and no feature repository directory was given to resolve it"));
     }
     path = fs::path(root) / path;
   }
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("file source '", source.name, "': ", path.string(),
-                                            " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat("file source '", source.name, "': ", path.string(), " does not exist"));
   }
   std::vector<fs::path> files;
   if (fs::is_directory(path, ec)) {
@@ -226,8 +223,8 @@ absl::StatusOr<FileSourceRows> ReadFileSource(const DataSource& source, const st
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) {
-      return absl::NotFoundError(absl::StrCat("file source '", source.name, "': ",
-                                              path.string(), " holds no data files"));
+      return absl::NotFoundError(
+          absl::StrCat("file source '", source.name, "': ", path.string(), " holds no data files"));
     }
   } else {
     files.push_back(path);
@@ -236,9 +233,9 @@ absl::StatusOr<FileSourceRows> ReadFileSource(const DataSource& source, const st
   for (const fs::path& file : files) {
     absl::StatusOr<table::Table> t = io::ReadTable(file.string());
     if (!t.ok()) {
-      return absl::Status(t.status().code(), absl::StrCat("file source '", source.name, "': ",
-                                                          file.string(), ": ",
-                                                          t.status().message()));
+      return absl::Status(t.status().code(),
+                          absl::StrCat("file source '", source.name, "': ", file.string(), ": ",
+                                       t.status().message()));
     }
     rows.files.push_back(root.empty() ? file.string() : fs::relative(file, root, ec).string());
     rows.parts.push_back(*std::move(t));
@@ -253,15 +250,14 @@ absl::StatusOr<table::Column> FileColumn(const FileSourceRows& rows, const std::
   for (size_t i = 0; i < rows.parts.size(); ++i) {
     absl::StatusOr<const table::Column*> c = rows.parts[i].ColumnByName(name);
     if (!c.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(plan, absl::StrCat("file ", rows.files[i])), ": no column '", name,
-          "' (columns: ", ColumnNames(rows.parts[i]), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(plan, absl::StrCat("file ", rows.files[i])), ": no column '", name,
+                       "' (columns: ", ColumnNames(rows.parts[i]), ")"));
     }
     if (!pieces.empty() && (*c)->type() != pieces.front().type()) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(plan, absl::StrCat("file ", rows.files[i])), ": column '", name, "' is ",
-          TypeName((*c)->type()), " but ", TypeName(pieces.front().type()),
-          " in ", rows.files[0]));
+          TypeName((*c)->type()), " but ", TypeName(pieces.front().type()), " in ", rows.files[0]));
     }
     pieces.push_back(**c);
   }
@@ -309,9 +305,9 @@ absl::StatusOr<table::Table> RowTable(const ViewPlan& plan, const RowLayout& lay
   std::vector<table::Column> columns;
   size_t i = 0;
   for (const JoinKey& k : plan.keys) {
-    RETURN_IF_ERROR(CheckKeyType(k.type, raw[i].type(),
-                                 absl::StrCat(Where(plan, origin), ": join key column '",
-                                              layout.source_columns[i], "'")));
+    RETURN_IF_ERROR(CheckKeyType(
+        k.type, raw[i].type(),
+        absl::StrCat(Where(plan, origin), ": join key column '", layout.source_columns[i], "'")));
     fields.push_back({layout.names[i], raw[i].type()});
     columns.push_back(std::move(raw[i]));
     ++i;
@@ -380,13 +376,12 @@ absl::StatusOr<table::Table> RunMemory(const HistoricalRequest& request,
       if (pg == nullptr) {
         ASSIGN_OR_RETURN(pg, ConnectOffline(defs, plan));
       }
-      const internal::PgRelation relation = internal::SourceRelation(*plan.source);
+      internal::PgRelation relation = internal::SourceRelation(*plan.source);
       origin = relation.label;
       ASSIGN_OR_RETURN(std::vector<internal::PgColumn> described,
-                       internal::DescribeRelation(*pg, relation));
+                       internal::DescribeRelation(*pg, &relation));
       ASSIGN_OR_RETURN(table::Table t, internal::ReadRelation(*pg, relation, described,
-                                                              layout.source_columns,
-                                                              layout.names));
+                                                              layout.source_columns, layout.names));
       for (int i = 0; i < t.num_columns(); ++i) raw.push_back(t.column(i));
     }
     ASSIGN_OR_RETURN(table::Table view_rows, RowTable(plan, layout, std::move(raw), origin));
@@ -413,8 +408,8 @@ absl::StatusOr<table::Table> RunPostgres(const HistoricalRequest& request,
   for (const ViewPlan& plan : plans) {
     if (plan.source->type != SourceType::kPostgres) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "engine postgres: feature view '", plan.view->name, "' reads source '",
-          plan.source->name, "', a ", AsAbsl(SourceTypeName(plan.source->type)),
+          "engine postgres: feature view '", plan.view->name, "' reads source '", plan.source->name,
+          "', a ", AsAbsl(SourceTypeName(plan.source->type)),
           " source (pushdown needs every view on a postgres source; use --engine memory or auto)"));
     }
   }
@@ -424,7 +419,7 @@ absl::StatusOr<table::Table> RunPostgres(const HistoricalRequest& request,
   for (const ViewPlan& plan : plans) {
     internal::PushdownView v;
     v.relation = internal::SourceRelation(*plan.source);
-    ASSIGN_OR_RETURN(v.described, internal::DescribeRelation(*pg, v.relation));
+    ASSIGN_OR_RETURN(v.described, internal::DescribeRelation(*pg, &v.relation));
     // Type checks before the (long) query: the same rules and messages as the memory engine.
     const RowLayout layout = LayoutOf(plan);
     std::vector<table::Column> probe;
@@ -452,9 +447,9 @@ absl::StatusOr<table::Table> RunPostgres(const HistoricalRequest& request,
     layouts.push_back(layout);
     views.push_back(std::move(v));
   }
-  ASSIGN_OR_RETURN(table::Table joined, internal::PushdownPointInTime(
-                                            *pg, *request.entities, request.timestamp_column,
-                                            views));
+  ASSIGN_OR_RETURN(
+      table::Table joined,
+      internal::PushdownPointInTime(*pg, *request.entities, request.timestamp_column, views));
   std::vector<table::Field> fields = request.entities->schema().fields();
   std::vector<table::Column> columns;
   for (int i = 0; i < request.entities->num_columns(); ++i) {
@@ -479,9 +474,12 @@ absl::StatusOr<table::Table> RunPostgres(const HistoricalRequest& request,
 
 std::string_view HistoricalEngineName(HistoricalEngine engine) {
   switch (engine) {
-    case HistoricalEngine::kAuto: return "auto";
-    case HistoricalEngine::kMemory: return "memory";
-    case HistoricalEngine::kPostgres: return "postgres";
+    case HistoricalEngine::kAuto:
+      return "auto";
+    case HistoricalEngine::kMemory:
+      return "memory";
+    case HistoricalEngine::kPostgres:
+      return "postgres";
   }
   return "auto";
 }
@@ -518,24 +516,24 @@ absl::StatusOr<HistoricalResult> GetHistoricalFeatures(const HistoricalRequest& 
   result.features.clear();
   for (const ViewPlan& plan : plans) {
     result.views.push_back(plan.view->name);
-    for (const FeatureField& f : plan.features) result.features.push_back({plan.view->name, f.name});
+    for (const FeatureField& f : plan.features)
+      result.features.push_back({plan.view->name, f.name});
   }
 
   HistoricalEngine engine = request.engine;
   if (engine == HistoricalEngine::kAuto) {
-    const bool all_postgres =
-        defs.config.offline_store.type == "postgres" &&
-        std::all_of(plans.begin(), plans.end(), [](const ViewPlan& p) {
-          return p.source->type == SourceType::kPostgres;
-        });
+    const bool all_postgres = defs.config.offline_store.type == "postgres" &&
+                              std::all_of(plans.begin(), plans.end(), [](const ViewPlan& p) {
+                                return p.source->type == SourceType::kPostgres;
+                              });
     engine = all_postgres ? HistoricalEngine::kPostgres : HistoricalEngine::kMemory;
   }
   result.engine = engine;
   if (engine == HistoricalEngine::kPostgres) {
     ASSIGN_OR_RETURN(result.table, RunPostgres(request, plans));
   } else {
-    const std::string root = request.repository_directory.empty() ? defs.directory
-                                                                  : request.repository_directory;
+    const std::string root =
+        request.repository_directory.empty() ? defs.directory : request.repository_directory;
     ASSIGN_OR_RETURN(result.table, RunMemory(request, plans, root));
   }
   return result;

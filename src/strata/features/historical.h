@@ -63,8 +63,8 @@ struct HistoricalRequest {
 struct HistoricalResult {
   table::Table table;
   HistoricalEngine engine = HistoricalEngine::kMemory;  // the one that ran (never kAuto)
-  std::vector<std::string> views;                      // the views joined, in output order
-  std::vector<FeatureRef> features;                    // resolved, in output order
+  std::vector<std::string> views;                       // the views joined, in output order
+  std::vector<FeatureRef> features;                     // resolved, in output order
 };
 
 // Errors: INVALID_ARGUMENT for a bad request (no entities/definitions, both or neither of

@@ -16,8 +16,8 @@ namespace strata::features {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using table::DataType;
+using ::testing::HasSubstr;
 
 int64_t Ts(const char* text) {
   int64_t micros = 0;
@@ -74,15 +74,13 @@ feature_services:
     absl::StatusOr<FeatureRepository> from_registry = RepositoryFromJson(RepositoryToJson(*repo));
     ASSERT_TRUE(from_registry.ok()) << from_registry.status();
     defs_ = *std::move(from_registry);
-    entities_ = Entities({1, 1, 2, 3, 1}, {"m1", "m1", "m1", "m2", "m1"}, {1, 1, 2, 1, 1},
-                         {"2024-01-02", "2024-01-06", "2024-01-03", "2024-01-03",
-                          "2024-01-04 00:00:00"});
+    entities_ =
+        Entities({1, 1, 2, 3, 1}, {"m1", "m1", "m1", "m2", "m1"}, {1, 1, 2, 1, 1},
+                 {"2024-01-02", "2024-01-06", "2024-01-03", "2024-01-03", "2024-01-04 00:00:00"});
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void Write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
 
   static table::Table Entities(const std::vector<int64_t>& users,
                                const std::vector<std::string>& merchants,
@@ -116,8 +114,9 @@ feature_services:
     const table::Column* col = *t.ColumnByName(c);
     std::vector<std::optional<double>> out;
     for (int64_t r = 0; r < col->size(); ++r) {
-      out.push_back(col->IsNull(r) ? std::nullopt
-                                   : std::optional<double>(col->Float64s()[static_cast<size_t>(r)]));
+      out.push_back(col->IsNull(r)
+                        ? std::nullopt
+                        : std::optional<double>(col->Float64s()[static_cast<size_t>(r)]));
     }
     return out;
   }
@@ -195,8 +194,8 @@ TEST_F(HistoricalTest, ErrorsNameTheProblem) {
   EXPECT_TRUE(absl::IsInvalidArgument(GetHistoricalFeatures(both).status()));
 
   // A missing join key column of a multi-key entity.
-  table::Table no_terminal = *entities_.Select(std::vector<std::string>{"user_id", "merchant",
-                                                                        "event_timestamp"});
+  table::Table no_terminal =
+      *entities_.Select(std::vector<std::string>{"user_id", "merchant", "event_timestamp"});
   HistoricalRequest req = Request({"txn_stats:risk"});
   req.entities = &no_terminal;
   r = GetHistoricalFeatures(req);
@@ -225,11 +224,11 @@ TEST_F(HistoricalTest, ErrorsNameTheProblem) {
   u.AppendInt64(1);
   a.AppendFloat64(1);
   ev.AppendInt64(Ts("2024-01-02"));
-  table::Table with_amount = *table::Table::Make(
-      table::Schema({{"user_id", DataType::kInt64},
-                     {"amount", DataType::kFloat64},
-                     {"event_timestamp", DataType::kTimestamp}}),
-      {u.Finish(), a.Finish(), ev.Finish()});
+  table::Table with_amount =
+      *table::Table::Make(table::Schema({{"user_id", DataType::kInt64},
+                                         {"amount", DataType::kFloat64},
+                                         {"event_timestamp", DataType::kTimestamp}}),
+                          {u.Finish(), a.Finish(), ev.Finish()});
   clash.entities = &with_amount;
   r = GetHistoricalFeatures(clash);
   EXPECT_THAT(r.status().message(), HasSubstr("output column 'amount'"));
@@ -256,8 +255,9 @@ TEST_F(HistoricalTest, SourceProblemsAtRetrievalTime) {
   EXPECT_TRUE(absl::IsNotFound(r.status())) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("users.csv does not exist"));
 
-  Write("data/users.csv", "user_id,ts,created,amount_raw,count\n"
-                          "1,2024-01-01,2024-01-01,abc,1\n");
+  Write("data/users.csv",
+        "user_id,ts,created,amount_raw,count\n"
+        "1,2024-01-01,2024-01-01,abc,1\n");
   r = GetHistoricalFeatures(Request({"user_stats:amount"}));
   EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
   EXPECT_THAT(r.status().message(),

@@ -49,16 +49,17 @@ absl::StatusOr<std::pair<std::string, int64_t>> FileSha256(const std::string& pa
 absl::StatusOr<SavedTrainingSet> SaveTrainingSet(data::Datasets& datasets,
                                                  const SaveTrainingSetRequest& request) {
   if (request.registry_version == nullptr || request.result == nullptr) {
-    return absl::InvalidArgumentError("saving a training set needs its registry version and result");
+    return absl::InvalidArgumentError(
+        "saving a training set needs its registry version and result");
   }
   RETURN_IF_ERROR(data::ValidateDatasetName(request.dataset_name));
   const RegistryVersion& registry = *request.registry_version;
   // The entity set's identity before the add, so a vanished file fails before anything is written.
   std::vector<lineage::LineageStore::Io> inputs;
   if (!request.entities.dataset.empty()) {
-    inputs.push_back({{0, "Dataset", request.entities.dataset,
-                       "dataset:" + request.entities.dataset, "{}", 0},
-                      "entities"});
+    inputs.push_back(
+        {{0, "Dataset", request.entities.dataset, "dataset:" + request.entities.dataset, "{}", 0},
+         "entities"});
   } else {
     ASSIGN_OR_RETURN(auto digest, FileSha256(request.entities.file_path));
     json properties = {{"sha256", digest.first}, {"size_bytes", digest.second}};
@@ -67,25 +68,22 @@ absl::StatusOr<SavedTrainingSet> SaveTrainingSet(data::Datasets& datasets,
       properties["path"] = request.entities.file_path;
       uri = "file:" + request.entities.file_path;
     }
-    inputs.push_back({{0, "EntitySet", "sha256:" + digest.first, uri, properties.dump(), 0},
-                      "entities"});
+    inputs.push_back(
+        {{0, "EntitySet", "sha256:" + digest.first, uri, properties.dump(), 0}, "entities"});
   }
   for (const std::string& view : request.result->views) {
     auto it = registry.object_versions.find("feature_view:" + view);
     const int64_t at = it == registry.object_versions.end() ? registry.version : it->second;
     const std::string name = absl::StrCat(registry.project, ":", view, "@", at);
-    inputs.push_back({{0, "FeatureView", name, "features:" + name,
-                       json{{"project", registry.project},
-                            {"name", view},
-                            {"registry_version", at}}
-                           .dump(),
-                       0},
-                      "feature_view"});
+    inputs.push_back(
+        {{0, "FeatureView", name, "features:" + name,
+          json{{"project", registry.project}, {"name", view}, {"registry_version", at}}.dump(), 0},
+         "feature_view"});
   }
 
-  ASSIGN_OR_RETURN(data::AddResult added,
-                   datasets.AddVersion(request.dataset_name, request.result_path,
-                                       request.add_options));
+  ASSIGN_OR_RETURN(
+      data::AddResult added,
+      datasets.AddVersion(request.dataset_name, request.result_path, request.add_options));
   SavedTrainingSet saved;
   saved.version = added.version;
   saved.created = added.created;
@@ -98,17 +96,18 @@ absl::StatusOr<SavedTrainingSet> SaveTrainingSet(data::Datasets& datasets,
   }
   lineage::Execution execution;
   execution.type = "FeatureRetrieval";
-  execution.name = absl::StrCat("historical ", registry.project, "@", registry.version, " -> ",
-                                out_name);
+  execution.name =
+      absl::StrCat("historical ", registry.project, "@", registry.version, " -> ", out_name);
   execution.state = lineage::ExecutionState::kComplete;
-  execution.properties_json = json{{"project", registry.project},
-                                   {"registry_version", registry.version},
-                                   {"features", features},
-                                   {"engine", std::string(HistoricalEngineName(request.result->engine))},
-                                   {"timestamp_column", request.timestamp_column},
-                                   {"full_feature_names", request.full_feature_names},
-                                   {"rows", request.result->table.num_rows()}}
-                                  .dump();
+  execution.properties_json =
+      json{{"project", registry.project},
+           {"registry_version", registry.version},
+           {"features", features},
+           {"engine", std::string(HistoricalEngineName(request.result->engine))},
+           {"timestamp_column", request.timestamp_column},
+           {"full_feature_names", request.full_feature_names},
+           {"rows", request.result->table.num_rows()}}
+          .dump();
   lineage::LineageStore& lineage = datasets.lineage();
   ASSIGN_OR_RETURN(lineage::Context context,
                    lineage.PutContext({0, "FeatureRepository", registry.project, "{}", 0}));

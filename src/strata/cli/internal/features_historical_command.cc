@@ -111,19 +111,19 @@ int FeaturesHistoricalCommand::Run() {
         "nothing applied for project '", config->project, "' (run strata features apply)")));
   }
   const features::RegistryVersion& version = **current;
-  absl::StatusOr<features::FeatureRepository> defs = features::FeatureRegistry::Definitions(version);
+  absl::StatusOr<features::FeatureRepository> defs =
+      features::FeatureRegistry::Definitions(version);
   if (!defs.ok()) return Fail(defs.status());
 
   if (!fs::is_regular_file(entities_, ec)) {
-    return Fail(absl::NotFoundError(absl::StrCat(
-        "entity set ", entities_, fs::exists(entities_, ec) ? ": not a regular file"
-                                                            : ": no such file")));
+    return Fail(absl::NotFoundError(
+        absl::StrCat("entity set ", entities_,
+                     fs::exists(entities_, ec) ? ": not a regular file" : ": no such file")));
   }
   absl::StatusOr<table::Table> entities = io::ReadTable(entities_);
   if (!entities.ok()) {
-    return Fail(absl::Status(entities.status().code(),
-                             absl::StrCat("entity set ", entities_, ": ",
-                                          entities.status().message())));
+    return Fail(absl::Status(entities.status().code(), absl::StrCat("entity set ", entities_, ": ",
+                                                                    entities.status().message())));
   }
 
   features::HistoricalRequest request;
@@ -165,8 +165,8 @@ int FeaturesHistoricalCommand::Run() {
     absl::StatusOr<features::SavedTrainingSet> saved = features::SaveTrainingSet(**datasets, save);
     if (!saved.ok()) {
       return Fail(absl::Status(saved.status().code(),
-                               absl::StrCat("the result is in ", out_, " but saving it failed: ",
-                                            saved.status().message())));
+                               absl::StrCat("the result is in ", out_,
+                                            " but saving it failed: ", saved.status().message())));
     }
     summary["dataset"] = {{"name", saved->version.name},
                           {"version", saved->version.version},
@@ -178,12 +178,12 @@ int FeaturesHistoricalCommand::Run() {
   if (json_) {
     std::printf("%s\n", summary.dump().c_str());
   } else {
-    std::printf("wrote %lld rows x %d columns to %s (project %s, registry version %lld, engine "
-                "%s)%s\n",
-                static_cast<long long>(result->table.num_rows()), result->table.num_columns(),
-                out_.c_str(), version.project.c_str(), static_cast<long long>(version.version),
-                std::string(features::HistoricalEngineName(result->engine)).c_str(),
-                saved_text.c_str());
+    std::printf(
+        "wrote %lld rows x %d columns to %s (project %s, registry version %lld, engine "
+        "%s)%s\n",
+        static_cast<long long>(result->table.num_rows()), result->table.num_columns(), out_.c_str(),
+        version.project.c_str(), static_cast<long long>(version.version),
+        std::string(features::HistoricalEngineName(result->engine)).c_str(), saved_text.c_str());
   }
   return 0;
 }

@@ -48,7 +48,8 @@ absl::Status ResultError(PGconn* conn, PGresult* res, std::string_view what) {
 
 // The SELECT expression reading `column` in a type DecodeColumn handles.
 std::string SelectExpression(std::string_view alias, const PgColumn& column) {
-  std::string ref = absl::StrCat(AsAbsl(alias), alias.empty() ? "" : ".", QuoteIdentifier(column.name));
+  std::string ref =
+      absl::StrCat(AsAbsl(alias), alias.empty() ? "" : ".", QuoteIdentifier(column.name));
   switch (column.oid) {
     case kNumericOid:
     case kFloat4Oid:
@@ -82,11 +83,19 @@ absl::StatusOr<table::Column> DecodeColumn(PGresult* res, int col, table::DataTy
   b.type = type;
   b.rows = rows;
   switch (type) {
-    case table::DataType::kBool: b.bools.resize(static_cast<size_t>(rows)); break;
+    case table::DataType::kBool:
+      b.bools.resize(static_cast<size_t>(rows));
+      break;
     case table::DataType::kInt64:
-    case table::DataType::kTimestamp: b.ints.resize(static_cast<size_t>(rows)); break;
-    case table::DataType::kFloat64: b.doubles.resize(static_cast<size_t>(rows)); break;
-    default: b.offsets.assign(1, 0); break;
+    case table::DataType::kTimestamp:
+      b.ints.resize(static_cast<size_t>(rows));
+      break;
+    case table::DataType::kFloat64:
+      b.doubles.resize(static_cast<size_t>(rows));
+      break;
+    default:
+      b.offsets.assign(1, 0);
+      break;
   }
   auto bad = [&](int row) {
     return absl::InternalError(absl::StrCat("PostgreSQL column '", AsAbsl(name), "' row ", row,
@@ -98,7 +107,8 @@ absl::StatusOr<table::Column> DecodeColumn(PGresult* res, int col, table::DataTy
     if (null) {
       if (b.validity.empty()) b.validity.assign(static_cast<size_t>((rows + 63) / 64), ~0ULL);
       b.validity[static_cast<size_t>(row) / 64] &= ~(1ULL << (row % 64));
-      if (type == table::DataType::kString) b.offsets.push_back(static_cast<int64_t>(b.bytes.size()));
+      if (type == table::DataType::kString)
+        b.offsets.push_back(static_cast<int64_t>(b.bytes.size()));
       continue;
     }
     const char* p = PQgetvalue(res, row, col);
@@ -114,7 +124,8 @@ absl::StatusOr<table::Column> DecodeColumn(PGresult* res, int col, table::DataTy
         break;
       case table::DataType::kTimestamp:
         if (len != 8) return bad(row);
-        b.ints[static_cast<size_t>(row)] = static_cast<int64_t>(ReadBigEndian64(p)) + kPgEpochMicros;
+        b.ints[static_cast<size_t>(row)] =
+            static_cast<int64_t>(ReadBigEndian64(p)) + kPgEpochMicros;
         break;
       case table::DataType::kFloat64: {
         if (len != 8) return bad(row);
@@ -133,8 +144,8 @@ absl::StatusOr<table::Column> DecodeColumn(PGresult* res, int col, table::DataTy
 
 absl::StatusOr<Result> QueryBinary(PgSession& session, const std::string& sql,
                                    std::string_view what) {
-  Result res(PQexecParams(session.connection(), sql.c_str(), 0, nullptr, nullptr, nullptr,
-                          nullptr, /*resultFormat=*/1));
+  Result res(PQexecParams(session.connection(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                          /*resultFormat=*/1));
   if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
     return ResultError(session.connection(), res.get(), what);
   }
@@ -149,8 +160,7 @@ const PgColumn* FindColumn(const std::vector<PgColumn>& described, std::string_v
 }
 
 absl::StatusOr<const PgColumn*> RequireColumn(const std::vector<PgColumn>& described,
-                                              const PgRelation& relation,
-                                              std::string_view name) {
+                                              const PgRelation& relation, std::string_view name) {
   const PgColumn* c = FindColumn(described, name);
   if (c == nullptr) {
     return absl::InvalidArgumentError(
@@ -210,13 +220,23 @@ absl::Status AppendCopyText(std::string_view value, std::string_view column, int
   for (char c : value) {
     switch (c) {
       case '\0':
-        return absl::InvalidArgumentError(absl::StrCat(
-            "entity column '", AsAbsl(column), "' row ", row, ": a NUL byte cannot be sent to PostgreSQL"));
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default: out->push_back(c);
+        return absl::InvalidArgumentError(
+            absl::StrCat("entity column '", AsAbsl(column), "' row ", row,
+                         ": a NUL byte cannot be sent to PostgreSQL"));
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        out->push_back(c);
     }
   }
   return absl::OkStatus();
@@ -234,9 +254,9 @@ absl::Status UploadEntities(PgSession& session, const std::string& name,
     keys.push_back(c);
     const bool integer = c->type() == table::DataType::kInt64;
     if (!integer && !c->IsStringLike()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "entity column '", key_columns[i], "' is ", AsAbsl(table::DataTypeName(c->type())),
-          "; join keys are int64 or string"));
+      return absl::InvalidArgumentError(absl::StrCat("entity column '", key_columns[i], "' is ",
+                                                     AsAbsl(table::DataTypeName(c->type())),
+                                                     "; join keys are int64 or string"));
     }
     defs.push_back(absl::StrCat("k", i, integer ? " bigint" : " text"));
   }
@@ -355,11 +375,18 @@ PgRelation SourceRelation(const DataSource& source) {
   return r;
 }
 
-absl::StatusOr<std::vector<PgColumn>> DescribeRelation(PgSession& session,
-                                                       const PgRelation& relation) {
-  ASSIGN_OR_RETURN(Result res,
-                   QueryBinary(session, absl::StrCat("SELECT * FROM ", relation.sql, " AS s LIMIT 0"),
-                               relation.label));
+absl::StatusOr<std::vector<PgColumn>> DescribeRelation(PgSession& session, PgRelation* relation) {
+  ASSIGN_OR_RETURN(
+      Result res,
+      QueryBinary(session, absl::StrCat("SELECT * FROM ", relation->sql, " AS s LIMIT 0"),
+                  relation->label));
+  if (relation->has_ctid) {
+    // A view has no ctid; its rows then have no defined order (as a query source).
+    relation->has_ctid =
+        QueryBinary(session, absl::StrCat("SELECT s.ctid FROM ", relation->sql, " AS s LIMIT 0"),
+                    relation->label)
+            .ok();
+  }
   std::vector<PgColumn> columns;
   for (int i = 0; i < PQnfields(res.get()); ++i) {
     PgColumn c;
@@ -367,21 +394,32 @@ absl::StatusOr<std::vector<PgColumn>> DescribeRelation(PgSession& session,
     c.oid = PQftype(res.get(), i);
     c.supported = true;
     switch (c.oid) {
-      case kBoolOid: c.type = table::DataType::kBool; break;
+      case kBoolOid:
+        c.type = table::DataType::kBool;
+        break;
       case kInt2Oid:
       case kInt4Oid:
-      case kInt8Oid: c.type = table::DataType::kInt64; break;
+      case kInt8Oid:
+        c.type = table::DataType::kInt64;
+        break;
       case kFloat4Oid:
       case kFloat8Oid:
-      case kNumericOid: c.type = table::DataType::kFloat64; break;
+      case kNumericOid:
+        c.type = table::DataType::kFloat64;
+        break;
       case kTextOid:
       case kNameOid:
       case kBpcharOid:
-      case kVarcharOid: c.type = table::DataType::kString; break;
+      case kVarcharOid:
+        c.type = table::DataType::kString;
+        break;
       case kDateOid:
       case kTimestampOid:
-      case kTimestamptzOid: c.type = table::DataType::kTimestamp; break;
-      default: c.supported = false;
+      case kTimestamptzOid:
+        c.type = table::DataType::kTimestamp;
+        break;
+      default:
+        c.supported = false;
     }
     columns.push_back(std::move(c));
   }
@@ -413,8 +451,7 @@ absl::StatusOr<table::Table> ReadRelation(PgSession& session, const PgRelation& 
   return table::Table::Make(table::Schema(std::move(fields)), std::move(out));
 }
 
-absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session,
-                                                 const table::Table& entities,
+absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session, const table::Table& entities,
                                                  std::string_view timestamp_column,
                                                  const std::vector<PushdownView>& views) {
   ASSIGN_OR_RETURN(const table::Column* timestamps, entities.ColumnByName(timestamp_column));
@@ -458,12 +495,13 @@ absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session,
       ASSIGN_OR_RETURN(const PgColumn* c, RequireColumn(v.described, v.relation, v.source_keys[k]));
       where.push_back(absl::StrCat(SelectExpression("s", *c), " = e.k", view_keys[vi][k]));
     }
-    ASSIGN_OR_RETURN(const PgColumn* ts, RequireColumn(v.described, v.relation, v.timestamp_column));
+    ASSIGN_OR_RETURN(const PgColumn* ts,
+                     RequireColumn(v.described, v.relation, v.timestamp_column));
     const std::string ts_expr = SelectExpression("s", *ts);
     where.push_back(absl::StrCat(ts_expr, " <= e.__ts"));
     if (v.ttl_micros > 0) {
-      where.push_back(absl::StrCat(ts_expr, " >= e.__ts - INTERVAL '", v.ttl_micros,
-                                   " microseconds'"));
+      where.push_back(
+          absl::StrCat(ts_expr, " >= e.__ts - INTERVAL '", v.ttl_micros, " microseconds'"));
     }
     std::vector<std::string> order = {absl::StrCat(ts_expr, " DESC")};
     if (!v.created_column.empty()) {
@@ -482,8 +520,8 @@ absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session,
   ASSIGN_OR_RETURN(Result res, QueryBinary(session, sql, "point-in-time query"));
   if (PQntuples(res.get()) != entities.num_rows()) {
     return absl::InternalError(absl::StrCat("PostgreSQL point-in-time query returned ",
-                                            PQntuples(res.get()), " rows for ",
-                                            entities.num_rows(), " entity rows"));
+                                            PQntuples(res.get()), " rows for ", entities.num_rows(),
+                                            " entity rows"));
   }
   std::vector<table::Field> fields;
   std::vector<table::Column> out;

@@ -57,10 +57,10 @@ struct PgColumn {
   table::DataType type = table::DataType::kString;
 };
 
-// The relation's columns (a zero-row query). Errors: INTERNAL with PostgreSQL's message
-// (unknown table, bad query).
-absl::StatusOr<std::vector<PgColumn>> DescribeRelation(PgSession& session,
-                                                       const PgRelation& relation);
+// The relation's columns (a zero-row query); clears relation->has_ctid when the table is a
+// view (no physical order). Errors: INTERNAL with PostgreSQL's message (unknown table, bad
+// query).
+absl::StatusOr<std::vector<PgColumn>> DescribeRelation(PgSession& session, PgRelation* relation);
 
 // SELECT of `columns` (by source name; each must be a supported column of `described`)
 // FROM the relation, in physical order for tables, into a table whose columns are named
@@ -85,8 +85,7 @@ struct PushdownView {
 // temporary table with a row number and one query joins every view. Returns one column per
 // (view, feature), in order, named "v<view>_f<feature>", with a row per entity row in input
 // order, in the type the source column decodes to.
-absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session,
-                                                 const table::Table& entities,
+absl::StatusOr<table::Table> PushdownPointInTime(PgSession& session, const table::Table& entities,
                                                  std::string_view timestamp_column,
                                                  const std::vector<PushdownView>& views);
 

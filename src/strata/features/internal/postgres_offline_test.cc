@@ -20,9 +20,9 @@
 namespace strata::features::internal {
 namespace {
 
+using table::DataType;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using table::DataType;
 
 constexpr int64_t kHour = 3600LL * 1000000;
 constexpr int64_t kBase = 1704067200LL * 1000000;  // 2024-01-01
@@ -43,11 +43,15 @@ std::string TestUrl(bool* skip) {
 std::string CellText(const table::Column& c, int64_t r) {
   if (c.IsNull(r)) return "null";
   switch (c.type()) {
-    case DataType::kBool: return c.Bools()[static_cast<size_t>(r)] ? "true" : "false";
-    case DataType::kFloat64: return absl::StrCat(c.Float64s()[static_cast<size_t>(r)]);
+    case DataType::kBool:
+      return c.Bools()[static_cast<size_t>(r)] ? "true" : "false";
+    case DataType::kFloat64:
+      return absl::StrCat(c.Float64s()[static_cast<size_t>(r)]);
     case DataType::kString:
-    case DataType::kCategory: return absl::StrCat("'", AsAbsl(c.StringAt(r)), "'");
-    default: return absl::StrCat(c.Int64s()[static_cast<size_t>(r)]);
+    case DataType::kCategory:
+      return absl::StrCat("'", AsAbsl(c.StringAt(r)), "'");
+    default:
+      return absl::StrCat(c.Int64s()[static_cast<size_t>(r)]);
   }
 }
 
@@ -60,8 +64,8 @@ void ExpectSameTables(const table::Table& a, const table::Table& b) {
       const std::string x = CellText(a.column(c), r), y = CellText(b.column(c), r);
       if (x != y) {
         ++mismatches;
-        ADD_FAILURE() << "column " << a.schema().field(c).name << " row " << r << ": memory "
-                      << x << ", postgres " << y;
+        ADD_FAILURE() << "column " << a.schema().field(c).name << " row " << r << ": memory " << x
+                      << ", postgres " << y;
       }
     }
   }
@@ -72,7 +76,8 @@ class PushdownTest : public ::testing::Test {
   void SetUp() override {
     bool skip = false;
     url_ = TestUrl(&skip);
-    if (skip) GTEST_SKIP() << "PostgreSQL unavailable; run eval \"$(bash scripts/test-services.sh start)\"";
+    if (skip)
+      GTEST_SKIP() << "PostgreSQL unavailable; run eval \"$(bash scripts/test-services.sh start)\"";
     if (url_.empty()) return;
     absl::StatusOr<std::unique_ptr<PgSession>> s = PgSession::Connect(url_);
     ASSERT_TRUE(s.ok()) << s.status();
@@ -91,7 +96,9 @@ class PushdownTest : public ::testing::Test {
 struct Rng {
   std::mt19937 gen;
   bool Chance(double p) { return std::bernoulli_distribution(p)(gen); }
-  int64_t Int(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(gen); }
+  int64_t Int(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(gen);
+  }
 };
 
 std::string TsLiteral(int64_t micros, bool with_zone) {
@@ -117,7 +124,10 @@ FeatureRepository Definitions(const std::string& url) {
   repo.entities.push_back({"user", {{"user_id", DataType::kInt64}}, "", {}, "", {}});
   repo.entities.push_back({"terminal",
                            {{"merchant", DataType::kString}, {"terminal", DataType::kInt64}},
-                           "", {}, "", {}});
+                           "",
+                           {},
+                           "",
+                           {}});
   DataSource a;
   a.name = "a_src";
   a.type = SourceType::kPostgres;
@@ -141,7 +151,9 @@ FeatureRepository Definitions(const std::string& url) {
   va.entities = {"user"};
   va.source = "a_src";
   va.ttl_micros = 72 * kHour;
-  va.schema = {{"fa", DataType::kFloat64}, {"ia", DataType::kFloat64}, {"sa", DataType::kString},
+  va.schema = {{"fa", DataType::kFloat64},
+               {"ia", DataType::kFloat64},
+               {"sa", DataType::kString},
                {"na", DataType::kInt64}};
   FeatureView vb;
   vb.name = "b";
@@ -165,23 +177,25 @@ TEST_F(PushdownTest, SameResultsAsTheMemoryEngine) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     Rng rng{std::mt19937(seed)};
     Exec("DROP TABLE IF EXISTS hist_a, hist_b, hist_c");
-    Exec("CREATE TABLE hist_a (user_id bigint, ts timestamptz, created timestamptz, "
-         "fa double precision, ia integer, sa varchar(20), na bigint)");
-    Exec("CREATE TABLE hist_b (merchant text, terminal int, user_id bigint, event_time timestamp, "
-         "nb numeric, bb boolean, tb timestamptz)");
+    Exec(
+        "CREATE TABLE hist_a (user_id bigint, ts timestamptz, created timestamptz, "
+        "fa double precision, ia integer, sa varchar(20), na bigint)");
+    Exec(
+        "CREATE TABLE hist_b (merchant text, terminal int, user_id bigint, event_time timestamp, "
+        "nb numeric, bb boolean, tb timestamptz)");
     Exec("CREATE TABLE hist_c (uid bigint, ts timestamptz, val text)");
     std::vector<std::string> rows;
     auto maybe = [&](double p, const std::string& v) { return rng.Chance(p) ? "NULL" : v; };
     // Timestamps on a coarse grid (hours over 10 days) so that equal timestamps are common.
     for (int i = 0; i < 300; ++i) {
-      rows.push_back(absl::StrCat(
-          "(", maybe(0.05, absl::StrCat(rng.Int(0, 6))), ", ",
-          maybe(0.03, TsLiteral(kBase + rng.Int(0, 240) / 4 * 4 * kHour, true)), ", ",
-          maybe(0.2, TsLiteral(kBase + rng.Int(0, 3) * kHour, true)), ", ",
-          maybe(0.1, absl::StrCat(rng.Int(0, 1000) / 8.0)), ", ",
-          maybe(0.1, absl::StrCat(rng.Int(-50, 50))), ", ",
-          maybe(0.1, SqlString(absl::StrCat("s", rng.Int(0, 9)))), ", ",
-          maybe(0.1, absl::StrCat(rng.Int(0, 1LL << 40))), ")"));
+      rows.push_back(
+          absl::StrCat("(", maybe(0.05, absl::StrCat(rng.Int(0, 6))), ", ",
+                       maybe(0.03, TsLiteral(kBase + rng.Int(0, 240) / 4 * 4 * kHour, true)), ", ",
+                       maybe(0.2, TsLiteral(kBase + rng.Int(0, 3) * kHour, true)), ", ",
+                       maybe(0.1, absl::StrCat(rng.Int(0, 1000) / 8.0)), ", ",
+                       maybe(0.1, absl::StrCat(rng.Int(-50, 50))), ", ",
+                       maybe(0.1, SqlString(absl::StrCat("s", rng.Int(0, 9)))), ", ",
+                       maybe(0.1, absl::StrCat(rng.Int(0, 1LL << 40))), ")"));
     }
     Exec(absl::StrCat("INSERT INTO hist_a VALUES ", absl::StrJoin(rows, ", ")));
     rows.clear();
@@ -200,8 +214,7 @@ TEST_F(PushdownTest, SameResultsAsTheMemoryEngine) {
     for (int uid = 0; uid < 6; ++uid) {
       for (int h = 0; h < 240; h += static_cast<int>(rng.Int(1, 30))) {
         rows.push_back(absl::StrCat("(", uid, ", ", TsLiteral(kBase + h * kHour, true), ", ",
-                                    maybe(0.1, SqlString(absl::StrCat("v", rng.Int(-1, 5)))),
-                                    ")"));
+                                    maybe(0.1, SqlString(absl::StrCat("v", rng.Int(-1, 5)))), ")"));
       }
     }
     Exec(absl::StrCat("INSERT INTO hist_c VALUES ", absl::StrJoin(rows, ", ")));
@@ -250,8 +263,9 @@ TEST_F(PushdownTest, ErrorsNameTableAndColumn) {
   if (session_ == nullptr) return;
   FeatureRepository defs = Definitions(url_);
   Exec("DROP TABLE IF EXISTS hist_a, hist_b, hist_c");
-  Exec("CREATE TABLE hist_a (user_id text, ts timestamptz, created timestamptz, fa float8, "
-       "ia int, sa text, na bigint)");
+  Exec(
+      "CREATE TABLE hist_a (user_id text, ts timestamptz, created timestamptz, fa float8, "
+      "ia int, sa text, na bigint)");
   table::ColumnBuilder user(DataType::kInt64), event(DataType::kTimestamp);
   user.AppendInt64(1);
   event.AppendInt64(kBase);
