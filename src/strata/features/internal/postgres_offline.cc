@@ -335,6 +335,8 @@ absl::StatusOr<std::unique_ptr<PgSession>> PgSession::Connect(const std::string&
   }
   std::unique_ptr<PgSession> session(new PgSession(conn));
   RETURN_IF_ERROR(session->Execute("SET TIME ZONE 'UTC'"));
+  // DROP ... IF EXISTS notices would go to stderr.
+  RETURN_IF_ERROR(session->Execute("SET client_min_messages = warning"));
   return session;
 }
 

@@ -121,13 +121,14 @@ FeatureRepository Definitions(const std::string& url) {
   FeatureRepository repo;
   repo.config.project = "pit";
   repo.config.offline_store = {"postgres", url};
-  repo.entities.push_back({"user", {{"user_id", DataType::kInt64}}, "", {}, "", {}});
+  // Objects sorted by name, as LoadFeatureRepository leaves them (Find* rely on it).
   repo.entities.push_back({"terminal",
                            {{"merchant", DataType::kString}, {"terminal", DataType::kInt64}},
                            "",
                            {},
                            "",
                            {}});
+  repo.entities.push_back({"user", {{"user_id", DataType::kInt64}}, "", {}, "", {}});
   DataSource a;
   a.name = "a_src";
   a.type = SourceType::kPostgres;
