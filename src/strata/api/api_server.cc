@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "strata/api/artifact_handlers.h"
 #include "strata/api/dataset_handlers.h"
+#include "strata/api/feature_registry_handlers.h"
 #include "strata/api/lineage_handlers.h"
 #include "strata/api/errors.h"
 #include "strata/api/mlflow_registry_handlers.h"
@@ -127,6 +128,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
                     });
   AddDatasetRoutes(router, *server->datasets_);
   AddLineageRoutes(router, server->datasets_->lineage());
+  RETURN_IF_ERROR(AddFeatureRegistryRoutes(router, *server->db_, *server->datasets_));
 
   http::ServerOptions options;
   options.host = config.host;

@@ -238,6 +238,20 @@ absl::StatusOr<std::vector<RegistryVersion>> FeatureRegistry::ListVersions(
   return out;
 }
 
+absl::StatusOr<std::vector<RegistryVersion>> FeatureRegistry::ListProjects() {
+  std::vector<RegistryVersion> out;
+  RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
+    return c.ForEach(absl::StrCat(kSelect, "AS v WHERE version = (SELECT MAX(version) FROM "
+                                           "feature_registry_versions AS w WHERE w.project = "
+                                           "v.project) ORDER BY project"),
+                     {}, [&](const store::Row& row) {
+                       out.push_back(VersionFromRow(row, false));
+                       return true;
+                     });
+  }));
+  return out;
+}
+
 absl::StatusOr<FeatureRepository> FeatureRegistry::Definitions(const RegistryVersion& version) {
   return RepositoryFromJson(version.snapshot_json);
 }

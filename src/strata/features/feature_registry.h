@@ -96,6 +96,8 @@ class FeatureRegistry {
   absl::StatusOr<RegistryVersion> GetVersion(std::string_view project, int64_t version);  // NOT_FOUND
   // Newest first; snapshot_json left empty (read one with GetVersion).
   absl::StatusOr<std::vector<RegistryVersion>> ListVersions(std::string_view project);
+  // The newest version of every project, sorted by project; snapshot_json left empty.
+  absl::StatusOr<std::vector<RegistryVersion>> ListProjects();
 
   // The definitions of a version (RepositoryFromJson of its snapshot).
   static absl::StatusOr<FeatureRepository> Definitions(const RegistryVersion& version);

@@ -94,6 +94,25 @@ TEST_P(FeatureRegistryTest, PlanApplyAndNoOpReapply) {
   EXPECT_EQ(registry_->ListVersions("demo")->size(), 1u);
 }
 
+TEST_P(FeatureRegistryTest, ListProjectsGivesTheNewestVersionOfEach) {
+  EXPECT_TRUE(registry_->ListProjects()->empty());
+  ASSERT_TRUE(registry_->Apply(Demo()).ok());
+  FeatureRepository changed = Demo();
+  changed.feature_views[0].ttl_micros = int64_t{7} * 86400 * 1000000;
+  ASSERT_TRUE(registry_->Apply(changed).ok());
+  FeatureRepository other = Demo();
+  other.config.project = "another";
+  ASSERT_TRUE(registry_->Apply(other).ok());
+  absl::StatusOr<std::vector<RegistryVersion>> projects = registry_->ListProjects();
+  ASSERT_TRUE(projects.ok()) << projects.status();
+  ASSERT_EQ(projects->size(), 2u);
+  EXPECT_EQ((*projects)[0].project, "another");
+  EXPECT_EQ((*projects)[0].version, 1);
+  EXPECT_EQ((*projects)[1].project, "demo");
+  EXPECT_EQ((*projects)[1].version, 2);
+  EXPECT_EQ((*projects)[1].object_versions.at("feature_view:user_stats"), 2);
+}
+
 TEST_P(FeatureRegistryTest, UpdatesAndDeletesAreNewVersions) {
   ASSERT_TRUE(registry_->Apply(Demo()).ok());
   FeatureRepository changed = Demo();

@@ -70,6 +70,7 @@ FeaturesCommands::FeaturesCommands(CLI::App& app) {
   list_->add_option("--project", project_, "Project (default: the one in --repo)");
   list_->add_option("--version", version_, "Registry version (default: the newest)");
   list_->add_flag("--json", json_, "Print the snapshot as JSON");
+  historical_ = std::make_unique<FeaturesHistoricalCommand>(features_);
 }
 
 int FeaturesCommands::Run() {
@@ -77,6 +78,7 @@ int FeaturesCommands::Run() {
   if (plan_->parsed()) return Plan();
   if (apply_->parsed()) return Apply();
   if (list_->parsed()) return List();
+  if (historical_->parsed()) return historical_->Run();
   return 2;
 }
 

@@ -4,9 +4,11 @@
 #define STRATA_CLI_INTERNAL_FEATURES_COMMANDS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "strata/cli/internal/features_historical_command.h"
 
 namespace strata::cli {
 
@@ -32,6 +34,7 @@ class FeaturesCommands {
   std::string project_;
   int64_t version_ = 0;
   bool json_ = false;
+  std::unique_ptr<FeaturesHistoricalCommand> historical_;
 };
 
 }  // namespace strata::cli
