@@ -238,6 +238,31 @@ absl::StatusOr<std::vector<RegistryVersion>> FeatureRegistry::ListVersions(
   return out;
 }
 
+absl::StatusOr<int64_t> FeatureRegistry::CurrentVersionNumber(std::string_view project) {
+  int64_t version = 0;
+  RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                     c.QueryOne("SELECT MAX(version) FROM feature_registry_versions "
+                                "WHERE project = ?",
+                                {std::string(project)}));
+    if (row && !row->IsNull(0)) version = row->GetInt(0);
+    return absl::OkStatus();
+  }));
+  return version;
+}
+
+absl::StatusOr<std::vector<std::string>> FeatureRegistry::ListProjects() {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
+    return c.ForEach("SELECT DISTINCT project FROM feature_registry_versions ORDER BY project",
+                     {}, [&](const store::Row& row) {
+                       out.push_back(row.GetString(0));
+                       return true;
+                     });
+  }));
+  return out;
+}
+
 absl::StatusOr<FeatureRepository> FeatureRegistry::Definitions(const RegistryVersion& version) {
   return RepositoryFromJson(version.snapshot_json);
 }

@@ -96,6 +96,11 @@ class FeatureRegistry {
   absl::StatusOr<RegistryVersion> GetVersion(std::string_view project, int64_t version);  // NOT_FOUND
   // Newest first; snapshot_json left empty (read one with GetVersion).
   absl::StatusOr<std::vector<RegistryVersion>> ListVersions(std::string_view project);
+  // The newest version number of `project` (0 when nothing was applied): one indexed query
+  // without the snapshot, for watchers that poll for changes.
+  absl::StatusOr<int64_t> CurrentVersionNumber(std::string_view project);
+  // Every project with at least one applied version, sorted.
+  absl::StatusOr<std::vector<std::string>> ListProjects();
 
   // The definitions of a version (RepositoryFromJson of its snapshot).
   static absl::StatusOr<FeatureRepository> Definitions(const RegistryVersion& version);
