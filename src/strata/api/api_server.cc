@@ -143,6 +143,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
   AddNativeRoutes(router, *server->db_);
   FeatureRoutesOptions feature_routes;
   feature_routes.database = server->db_.get();
+  feature_routes.lineage = &server->datasets_->lineage();
   AddFeatureServerRoutes(*server->feature_server_, router, feature_routes);
   AddTrackingRoutes(router, *server->tracking_);
   AddRegistryRoutes(router, *server->registry_);

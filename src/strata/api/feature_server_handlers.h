@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "strata/features/live_feature_server.h"
 #include "strata/http/router.h"
+#include "strata/lineage/lineage_store.h"
 #include "strata/store/database.h"
 
 namespace strata::api {
@@ -28,6 +29,8 @@ struct FeatureRoutesOptions {
   int64_t max_entity_rows = 100'000;
   // The metadata store, for materialization state; null leaves /materialize* unmounted.
   store::Database* database = nullptr;
+  // Where materializations are recorded in lineage; may be null.
+  lineage::LineageStore* lineage = nullptr;
 };
 
 // `live` must outlive the router's server.

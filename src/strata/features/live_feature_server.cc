@@ -143,6 +143,7 @@ absl::Status LiveFeatureServer::Refresh() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
+  version_ = std::make_shared<const RegistryVersion>(*std::move(applied));
   if (reopen) {
     store_ = std::move(store);
     store_error_ = store_error;
@@ -177,7 +178,7 @@ absl::StatusOr<LiveFeatureServer::Snapshot> LiveFeatureServer::Current() {
       store_error_ = absl::OkStatus();
     }
   }
-  return Snapshot{server_, store_};
+  return Snapshot{server_, store_, version_};
 }
 
 absl::StatusOr<std::shared_ptr<const FeatureServer>> LiveFeatureServer::CurrentServer() {

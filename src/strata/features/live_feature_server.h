@@ -48,6 +48,8 @@ class LiveFeatureServer {
   struct Snapshot {
     std::shared_ptr<const FeatureServer> server;
     std::shared_ptr<OnlineStore> store;
+    // The applied version the server was built from (materialization takes it whole).
+    std::shared_ptr<const RegistryVersion> version;
   };
 
   // Loads the current version (if any) and starts polling. Errors: only from the registry
@@ -88,6 +90,7 @@ class LiveFeatureServer {
 
   mutable std::mutex mu_;
   std::shared_ptr<const FeatureServer> server_;  // guarded by mu_
+  std::shared_ptr<const RegistryVersion> version_;  // guarded by mu_: server_'s version
   std::shared_ptr<OnlineStore> store_;           // guarded by mu_; null: not open
   StoreConfig store_config_;                     // guarded by mu_: what store_ was opened for
   absl::Status store_error_;                     // guarded by mu_: why store_ is null

@@ -338,6 +338,7 @@ int ServeCommand::Run() {
   if (feature_server != nullptr) {
     api::FeatureRoutesOptions feature_routes;
     feature_routes.database = feature_db.get();
+    feature_routes.lineage = feature_lineage.get();
     api::AddFeatureServerRoutes(*feature_server, router, feature_routes);
   }
   http::ServerOptions http_options;
