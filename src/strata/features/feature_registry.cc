@@ -25,6 +25,31 @@ const store::Migration kMigrations[] = {
      "  changes_json TEXT NOT NULL,"
      "  created_at_ms BIGINT NOT NULL,"
      "  PRIMARY KEY (project, version))"},
+    // materialize.h: one row per view per materialization, and each view's watermark.
+    {2, "feature materializations",
+     "CREATE TABLE feature_materializations ("
+     "  id ${ID_PK},"
+     "  project TEXT NOT NULL,"
+     "  view_name TEXT NOT NULL,"
+     "  registry_version BIGINT NOT NULL,"
+     "  start_micros BIGINT NOT NULL,"
+     "  end_micros BIGINT NOT NULL,"
+     "  rows_read BIGINT NOT NULL,"
+     "  rows_in_window BIGINT NOT NULL,"
+     "  keys_written BIGINT NOT NULL,"
+     "  skipped BIGINT NOT NULL,"
+     "  wall_ms BIGINT NOT NULL,"
+     "  created_at_ms BIGINT NOT NULL,"
+     "  lineage_execution_id BIGINT NOT NULL,"
+     "  profile_json TEXT NOT NULL);"
+     "CREATE INDEX feature_materializations_by_view"
+     "  ON feature_materializations (project, view_name, id);"
+     "CREATE TABLE feature_materialization_watermarks ("
+     "  project TEXT NOT NULL,"
+     "  view_name TEXT NOT NULL,"
+     "  end_micros BIGINT NOT NULL,"
+     "  updated_at_ms BIGINT NOT NULL,"
+     "  PRIMARY KEY (project, view_name))"},
 };
 
 // Snapshot sections in plan order, with the object type each holds.
