@@ -144,7 +144,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
   FeatureRoutesOptions feature_routes;
   feature_routes.database = server->db_.get();
   feature_routes.lineage = &server->datasets_->lineage();
-  AddFeatureServerRoutes(*server->feature_server_, router, feature_routes);
+  RETURN_IF_ERROR(AddFeatureServerRoutes(*server->feature_server_, router, feature_routes));
   AddTrackingRoutes(router, *server->tracking_);
   AddRegistryRoutes(router, *server->registry_);
   tracking::TrackingStore* tracking = server->tracking_.get();

@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "strata/api/internal/feature_server_json.h"
 #include "strata/base/strings.h"
+#include "strata/features/materialize.h"
 #include "strata/features/online_push.h"
 
 namespace strata::api {
@@ -109,6 +110,48 @@ void HandlePush(features::LiveFeatureServer& live, features::FeaturePusher& push
   WriteJson(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), res);
 }
 
+nlohmann::json MaterializationsJson(const std::vector<features::ViewMaterialization>& runs) {
+  nlohmann::json views = nlohmann::json::array();
+  for (const features::ViewMaterialization& m : runs) {
+    std::string start, end;
+    internal::AppendRfc3339(m.start_micros, &start);
+    internal::AppendRfc3339(m.end_micros, &end);
+    views.push_back({{"feature_view", m.view},
+                     {"registry_version", m.registry_version},
+                     {"start_ts", start},
+                     {"end_ts", end},
+                     {"rows_read", m.rows_read},
+                     {"rows_in_window", m.rows_in_window},
+                     {"keys_written", m.keys_written},
+                     {"skipped_older", m.skipped},
+                     {"wall_ms", m.wall_ms},
+                     {"id", m.id}});
+  }
+  return views;
+}
+
+void HandleMaterialize(features::LiveFeatureServer& live, features::Materializer& materializer,
+                       bool incremental, const http::Request& req, http::Response& res) {
+  absl::StatusOr<internal::MaterializeRequest> request =
+      internal::DecodeMaterializeRequest(req.body, incremental);
+  if (!request.ok()) return WriteFeatureError(request.status(), res);
+  absl::StatusOr<features::LiveFeatureServer::Snapshot> snapshot = live.Current();
+  if (!snapshot.ok()) return WriteFeatureError(snapshot.status(), res);
+  features::MaterializeOptions options;
+  options.repo_directory = live.options().repository_directory;
+  options.views = request->feature_views;
+  absl::StatusOr<std::vector<features::ViewMaterialization>> runs =
+      incremental ? materializer.MaterializeIncremental(*snapshot->version, snapshot->store.get(),
+                                                        request->end_micros, options)
+                  : materializer.Materialize(*snapshot->version, snapshot->store.get(),
+                                             *request->start_micros, request->end_micros,
+                                             options);
+  if (!runs.ok()) return WriteFeatureError(runs.status(), res);
+  nlohmann::json body = {{"project", snapshot->server->project()},
+                         {"feature_views", MaterializationsJson(*runs)}};
+  WriteJson(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), res);
+}
+
 }  // namespace
 
 void WriteFeatureError(const absl::Status& status, http::Response& response) {
@@ -120,8 +163,8 @@ void WriteFeatureError(const absl::Status& status, http::Response& response) {
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& router,
-                            FeatureRoutesOptions options) {
+absl::Status AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& router,
+                                    FeatureRoutesOptions options) {
   router.Add("POST", "/get-online-features",
              [&live, options](const http::Request& req, http::Response& res) {
                HandleGetOnlineFeatures(live, options, req, res);
@@ -131,6 +174,18 @@ void AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& rou
              [&live, pusher, options](const http::Request& req, http::Response& res) {
                HandlePush(live, *pusher, options, req, res);
              });
+  if (options.database == nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<features::Materializer>> opened =
+      features::Materializer::Open(options.database, options.lineage);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<features::Materializer> materializer = std::move(*opened);
+  for (bool incremental : {false, true}) {
+    router.Add("POST", incremental ? "/materialize-incremental" : "/materialize",
+               [&live, materializer, incremental](const http::Request& req, http::Response& res) {
+                 HandleMaterialize(live, *materializer, incremental, req, res);
+               });
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace strata::api

@@ -33,9 +33,10 @@ struct FeatureRoutesOptions {
   lineage::LineageStore* lineage = nullptr;
 };
 
-// `live` must outlive the router's server.
-void AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& router,
-                            FeatureRoutesOptions options = {});
+// `live` (and options.database / lineage) must outlive the router's server. Errors: the
+// materialization migrations' (options.database set).
+absl::Status AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& router,
+                                    FeatureRoutesOptions options = {});
 
 // Feast's error body {"detail": message} with the HTTP status for `status` (not OK).
 void WriteFeatureError(const absl::Status& status, http::Response& response);

@@ -339,7 +339,11 @@ int ServeCommand::Run() {
     api::FeatureRoutesOptions feature_routes;
     feature_routes.database = feature_db.get();
     feature_routes.lineage = feature_lineage.get();
-    api::AddFeatureServerRoutes(*feature_server, router, feature_routes);
+    absl::Status mounted = api::AddFeatureServerRoutes(*feature_server, router, feature_routes);
+    if (!mounted.ok()) {
+      std::fprintf(stderr, "strata serve: feature server: %s\n", mounted.ToString().c_str());
+      return 1;
+    }
   }
   http::ServerOptions http_options;
   http_options.host = host_;
