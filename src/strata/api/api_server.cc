@@ -13,6 +13,7 @@
 #include "strata/api/feature_registry_handlers.h"
 #include "strata/api/lineage_handlers.h"
 #include "strata/api/errors.h"
+#include "strata/api/feature_server_handlers.h"
 #include "strata/api/mlflow_registry_handlers.h"
 #include "strata/api/mlflow_tracking_handlers.h"
 #include "strata/base/status_macros.h"
@@ -20,6 +21,9 @@
 #include "strata/base/version.h"
 #include "strata/blob/artifact_store.h"
 #include "strata/data/datasets.h"
+#include "strata/features/definitions.h"
+#include "strata/features/feature_registry.h"
+#include "strata/features/live_feature_server.h"
 #include "strata/http/server.h"
 #include "strata/registry/model_registry.h"
 #include "strata/store/database.h"
@@ -41,6 +45,8 @@ class ApiServerImpl : public ApiServer {
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<blob::ArtifactStore> artifacts_;
   std::unique_ptr<data::Datasets> datasets_;
+  std::unique_ptr<features::FeatureRegistry> feature_registry_;
+  std::unique_ptr<features::LiveFeatureServer> feature_server_;
   std::unique_ptr<http::Server> http_;
 
   ~ApiServerImpl() override {
@@ -117,8 +123,29 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerConfi
   ASSIGN_OR_RETURN(server->datasets_,
                    data::Datasets::Open(server->db_.get(), server->artifacts_.get()));
 
+  ASSIGN_OR_RETURN(server->feature_registry_,
+                   features::FeatureRegistry::Open(server->db_.get(),
+                                                   &server->datasets_->lineage()));
+  features::LiveFeatureServerOptions feature_options;
+  feature_options.project = config.feature_project;
+  feature_options.home = home;
+  feature_options.repository_directory = config.feature_repo;
+  feature_options.poll_interval_ms = config.feature_poll_interval_ms;
+  if (feature_options.project.empty() && !config.feature_repo.empty()) {
+    ASSIGN_OR_RETURN(features::RepositoryConfig repo_config,
+                     features::LoadRepositoryConfig(config.feature_repo));
+    feature_options.project = repo_config.project;
+  }
+  ASSIGN_OR_RETURN(server->feature_server_,
+                   features::LiveFeatureServer::Start(server->feature_registry_.get(),
+                                                      std::move(feature_options)));
+
   http::Router router;
   AddNativeRoutes(router, *server->db_);
+  FeatureRoutesOptions feature_routes;
+  feature_routes.database = server->db_.get();
+  feature_routes.lineage = &server->datasets_->lineage();
+  RETURN_IF_ERROR(AddFeatureServerRoutes(*server->feature_server_, router, feature_routes));
   AddTrackingRoutes(router, *server->tracking_);
   AddRegistryRoutes(router, *server->registry_);
   tracking::TrackingStore* tracking = server->tracking_.get();

@@ -27,6 +27,13 @@ struct ApiServerConfig {
   int request_timeout_ms = 30000;
   // JSON-lines access log; empty = <home>/logs/access.log, "-" = stderr, "off" = none.
   std::string access_log;
+  // Feature server (/get-online-features, /push, /materialize*): the project served; empty =
+  // the only project applied in the registry. `feature_repo` (optional) is the repository
+  // directory, which file sources' paths resolve against (offline push); when given and
+  // `feature_project` is empty, the project is the one in its feature_store.yaml.
+  std::string feature_project;
+  std::string feature_repo;
+  int64_t feature_poll_interval_ms = 1000;
 };
 
 // Thread-safety: Stop() may be called from any thread (e.g. a signal-watching thread).

@@ -61,6 +61,15 @@ int Main(int argc, char** argv) {
   server->add_option("--max-body-bytes", server_config.max_body_bytes)->capture_default_str();
   server->add_option("--access-log", server_config.access_log,
                      "Access log path, '-' for stderr, 'off' to disable");
+  server->add_option("--feature-project", server_config.feature_project,
+                     "Feature project served at /get-online-features, /push, /materialize* "
+                     "(default: the only applied project, or --feature-repo's)");
+  server->add_option("--feature-repo", server_config.feature_repo,
+                     "Feature repository directory (its project; file sources' paths for "
+                     "offline push)");
+  server->add_option("--feature-poll-interval-ms", server_config.feature_poll_interval_ms,
+                     "How often the feature registry is checked for a new applied version")
+      ->capture_default_str();
 
   CLI::App* version = app.add_subcommand("version", "Print the version");
 

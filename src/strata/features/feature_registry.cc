@@ -25,6 +25,31 @@ const store::Migration kMigrations[] = {
      "  changes_json TEXT NOT NULL,"
      "  created_at_ms BIGINT NOT NULL,"
      "  PRIMARY KEY (project, version))"},
+    // materialize.h: one row per view per materialization, and each view's watermark.
+    {2, "feature materializations",
+     "CREATE TABLE feature_materializations ("
+     "  id ${ID_PK},"
+     "  project TEXT NOT NULL,"
+     "  view_name TEXT NOT NULL,"
+     "  registry_version BIGINT NOT NULL,"
+     "  start_micros BIGINT NOT NULL,"
+     "  end_micros BIGINT NOT NULL,"
+     "  rows_read BIGINT NOT NULL,"
+     "  rows_in_window BIGINT NOT NULL,"
+     "  keys_written BIGINT NOT NULL,"
+     "  skipped BIGINT NOT NULL,"
+     "  wall_ms BIGINT NOT NULL,"
+     "  created_at_ms BIGINT NOT NULL,"
+     "  lineage_execution_id BIGINT NOT NULL,"
+     "  profile_json TEXT NOT NULL);"
+     "CREATE INDEX feature_materializations_by_view"
+     "  ON feature_materializations (project, view_name, id);"
+     "CREATE TABLE feature_materialization_watermarks ("
+     "  project TEXT NOT NULL,"
+     "  view_name TEXT NOT NULL,"
+     "  end_micros BIGINT NOT NULL,"
+     "  updated_at_ms BIGINT NOT NULL,"
+     "  PRIMARY KEY (project, view_name))"},
 };
 
 // Snapshot sections in plan order, with the object type each holds.
@@ -236,6 +261,19 @@ absl::StatusOr<std::vector<RegistryVersion>> FeatureRegistry::ListVersions(
                      });
   }));
   return out;
+}
+
+absl::StatusOr<int64_t> FeatureRegistry::CurrentVersionNumber(std::string_view project) {
+  int64_t version = 0;
+  RETURN_IF_ERROR(db_->Read([&](store::Connection& c) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                     c.QueryOne("SELECT MAX(version) FROM feature_registry_versions "
+                                "WHERE project = ?",
+                                {std::string(project)}));
+    if (row && !row->IsNull(0)) version = row->GetInt(0);
+    return absl::OkStatus();
+  }));
+  return version;
 }
 
 absl::StatusOr<std::vector<RegistryVersion>> FeatureRegistry::ListProjects() {

@@ -98,6 +98,9 @@ class FeatureRegistry {
   absl::StatusOr<std::vector<RegistryVersion>> ListVersions(std::string_view project);
   // The newest version of every project, sorted by project; snapshot_json left empty.
   absl::StatusOr<std::vector<RegistryVersion>> ListProjects();
+  // The newest version number of `project` (0 when nothing was applied): one indexed query
+  // without the snapshot, for watchers that poll for changes.
+  absl::StatusOr<int64_t> CurrentVersionNumber(std::string_view project);
 
   // The definitions of a version (RepositoryFromJson of its snapshot).
   static absl::StatusOr<FeatureRepository> Definitions(const RegistryVersion& version);

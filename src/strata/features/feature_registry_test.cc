@@ -198,6 +198,32 @@ TEST(DiffSnapshotsTest, RejectsMalformedSnapshots) {
   EXPECT_EQ(all_gone->changes[0].kind, ChangeKind::kDelete);
 }
 
+TEST_P(FeatureRegistryTest, VersionNumbersAndProjectsForPollers) {
+  absl::StatusOr<int64_t> none = registry_->CurrentVersionNumber("demo");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0);
+  absl::StatusOr<std::vector<RegistryVersion>> empty = registry_->ListProjects();
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->empty());
+
+  ASSERT_TRUE(registry_->Apply(Demo()).ok());
+  FeatureRepository changed = Demo();
+  changed.feature_views[0].ttl_micros = 0;
+  ASSERT_TRUE(registry_->Apply(changed).ok());
+  FeatureRepository other = Demo();
+  other.config.project = "another";
+  ASSERT_TRUE(registry_->Apply(other).ok());
+
+  EXPECT_EQ(registry_->CurrentVersionNumber("demo").value(), 2);
+  EXPECT_EQ(registry_->CurrentVersionNumber("another").value(), 1);
+  EXPECT_EQ(registry_->CurrentVersionNumber("nope").value(), 0);
+  std::vector<std::string> projects;
+  for (const RegistryVersion& version : registry_->ListProjects().value()) {
+    projects.push_back(version.project);
+  }
+  EXPECT_EQ(projects, (std::vector<std::string>{"another", "demo"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, FeatureRegistryTest,
                          ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
                          [](const auto& info) {

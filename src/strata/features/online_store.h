@@ -86,6 +86,13 @@ class OnlineStore {
   // Removes every key of a view (a view deleted by `features apply`, or a test reset).
   virtual absl::Status DeleteView(std::string_view view_key) = 0;
 
+  // Makes every completed Write durable on disk. LMDB commits without an fsync per batch
+  // (a killed process loses nothing; a power cut may lose the last batches), so the
+  // materializer calls Flush before it records a watermark. Redis: a no-op (its own
+  // persistence settings decide). Added after the interface was first fixed; the default
+  // keeps other implementations source compatible.
+  virtual absl::Status Flush() { return absl::OkStatus(); }
+
   // "lmdb:/path" or "redis://host:port/db", for messages.
   virtual std::string Describe() const = 0;
 };

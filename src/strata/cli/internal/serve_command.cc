@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "strata/api/feature_server_handlers.h"
 #include "strata/api/inference_handlers.h"
 #include "strata/api/v2_protocol.h"
 #include "strata/base/status_macros.h"
@@ -17,7 +18,11 @@
 #include "strata/blob/artifact_store.h"
 #include "strata/cli/internal/home_stores.h"
 #include "strata/cli/internal/stop_signals.h"
+#include "strata/features/definitions.h"
+#include "strata/features/feature_registry.h"
+#include "strata/features/live_feature_server.h"
 #include "strata/http/server.h"
+#include "strata/lineage/lineage_store.h"
 #include "strata/models/model_package.h"
 #include "strata/registry/model_registry.h"
 #include "strata/serving/model_server.h"
@@ -30,7 +35,7 @@ namespace strata::cli {
 
 ServeCommand::ServeCommand(CLI::App& app) {
   command_ = app.add_subcommand("serve", "Serve models over HTTP (Open Inference Protocol V2, TF Serving REST, MLflow /invocations)");
-  command_->add_option("--model", models_, "models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/latest or a package directory (repeatable)")->required();
+  command_->add_option("--model", models_, "models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/latest or a package directory (repeatable; optional with --feature-repo/--feature-project)");
   command_->add_option("--name", names_,
                        "Name to serve each --model under, in order (default: the package's name)");
   command_->add_option("--version", versions_, "Version number of each --model, in order (default 1)");
@@ -90,6 +95,15 @@ ServeCommand::ServeCommand(CLI::App& app) {
                        "Rows of inputs/outputs kept per logged request")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  command_->add_option("--feature-repo", feature_repo_,
+                       "Serve this feature repository's project at /get-online-features, "
+                       "/push, /materialize* (definitions from the registry under --home)");
+  command_->add_option("--feature-project", feature_project_,
+                       "Serve this applied feature project (with --home) instead of "
+                       "--feature-repo's");
+  command_->add_option("--feature-poll-interval-ms", feature_poll_interval_ms_,
+                       "How often the feature registry is checked for a new applied version")
+      ->capture_default_str();
 }
 
 namespace {
@@ -135,6 +149,11 @@ absl::Status ParseTrafficFlag(std::string_view flag, bool with_percent, std::str
 
 int ServeCommand::Run() {
   if (!command_->parsed()) return -1;
+  const bool serve_features = !feature_repo_.empty() || !feature_project_.empty();
+  if (models_.empty() && !serve_features) {
+    std::fprintf(stderr, "strata serve: give --model (or --feature-repo / --feature-project)\n");
+    return 2;
+  }
   std::vector<serving::ModelUri> uris;
   std::vector<std::string> dirs;
   for (const std::string& m : models_) {
@@ -283,8 +302,49 @@ int ServeCommand::Run() {
     request_log = std::move(*opened);
   }
 
+  // Feature server: its own stores, so it does not depend on registry URIs being used.
+  std::unique_ptr<store::Database> feature_db;
+  std::unique_ptr<lineage::LineageStore> feature_lineage;
+  std::unique_ptr<features::FeatureRegistry> feature_registry;
+  std::unique_ptr<features::LiveFeatureServer> feature_server;
+  if (serve_features) {
+    absl::Status opened = [&]() -> absl::Status {
+      features::LiveFeatureServerOptions feature_options;
+      feature_options.project = feature_project_;
+      feature_options.home = home_;
+      feature_options.repository_directory = feature_repo_;
+      feature_options.poll_interval_ms = feature_poll_interval_ms_;
+      if (feature_options.project.empty()) {
+        ASSIGN_OR_RETURN(features::RepositoryConfig repo_config,
+                         features::LoadRepositoryConfig(feature_repo_));
+        feature_options.project = repo_config.project;
+      }
+      ASSIGN_OR_RETURN(feature_db, OpenHomeDatabase(home_, store_uri_));
+      ASSIGN_OR_RETURN(feature_lineage, lineage::LineageStore::Open(feature_db.get()));
+      ASSIGN_OR_RETURN(feature_registry,
+                       features::FeatureRegistry::Open(feature_db.get(), feature_lineage.get()));
+      ASSIGN_OR_RETURN(feature_server, features::LiveFeatureServer::Start(
+                                           feature_registry.get(), std::move(feature_options)));
+      return absl::OkStatus();
+    }();
+    if (!opened.ok()) {
+      std::fprintf(stderr, "strata serve: feature server: %s\n", opened.ToString().c_str());
+      return 1;
+    }
+  }
+
   http::Router router;
   api::AddInferenceRoutes(models, router, request_log);
+  if (feature_server != nullptr) {
+    api::FeatureRoutesOptions feature_routes;
+    feature_routes.database = feature_db.get();
+    feature_routes.lineage = feature_lineage.get();
+    absl::Status mounted = api::AddFeatureServerRoutes(*feature_server, router, feature_routes);
+    if (!mounted.ok()) {
+      std::fprintf(stderr, "strata serve: feature server: %s\n", mounted.ToString().c_str());
+      return 1;
+    }
+  }
   http::ServerOptions http_options;
   http_options.host = host_;
   http_options.port = port_;

@@ -1,7 +1,8 @@
 // `strata serve --model models:/NAME@ALIAS|models:/NAME/VERSION|models:/NAME/latest|DIR ...
 // --port P`: the inference server (Open Inference Protocol V2, TF Serving REST, MLflow
 // /invocations) over registered versions (fetched from the home's stores, followed by polling
-// the registry and hot-swapped) and local packages.
+// the registry and hot-swapped) and local packages; with --feature-repo DIR or
+// --feature-project P also Feast's feature-server routes (api/feature_server_handlers.h).
 #ifndef STRATA_CLI_INTERNAL_SERVE_COMMAND_H_
 #define STRATA_CLI_INTERNAL_SERVE_COMMAND_H_
 
@@ -49,6 +50,10 @@ class ServeCommand {
   int64_t request_log_max_pending_ = 10000;
   int64_t request_log_max_bytes_ = 256ll << 20;
   int64_t request_log_max_rows_ = 100;
+  // Feature server routes (/get-online-features, /push, /materialize*): off unless one is set.
+  std::string feature_repo_;
+  std::string feature_project_;
+  int64_t feature_poll_interval_ms_ = 1000;
 };
 
 }  // namespace strata::cli

@@ -1,0 +1,189 @@
+"""Feature server benchmark (issue 5 §4): POST /get-online-features, 1 entity x 10 float64
+features, on `strata serve --feature-repo` with each online store, beside its peer in one run:
+
+  * LMDB: wrk -t2 -c64 on Strata vs nginx returning a fixed 60-byte JSON body (this machine's
+    HTTP ceiling; bench/http_peers.py). Target: >= 60% of nginx's requests/s.
+  * Redis: wrk -t2 -c64 on Strata (Redis online store) vs `redis-benchmark -t get -c 64` on
+    the same redis-server. Target: >= 50% of redis-benchmark's GET rate.
+  * p50/p90/p99 at half of Strata's max rate with bench/loadgen.cc (open loop, 64 keep-alive
+    connections, 2 threads; no coordinated omission). Target: p99 <= 2 ms.
+
+The online store is filled through POST /push (10,000 users, every one with 10 features); the
+benchmark body asks for one random-but-fixed user, and its answer is checked before timing.
+
+Usage: /usr/bin/python3 bench/feature_server_bench.py --strata build/release/strata
+       [--duration 10] [--loadgen PATH] [--threads 2]
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from http_peers import free_port, start_nginx, wait_port  # noqa: E402
+from serving_bench import build_loadgen, fmt, fmt_open_loop, loadgen, stop, wrk  # noqa: E402
+
+FEATURES = 10
+USERS = 10_000
+
+
+def run(strata, *args):
+    r = subprocess.run([strata, *args], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"{args}: {r.stdout}\n{r.stderr}")
+    return r.stdout
+
+
+def make_repo(strata, root, project, online):
+    repo = os.path.join(root, project)
+    os.makedirs(os.path.join(repo, "data", "users"))
+    cols = ",".join(f"f{i}" for i in range(FEATURES))
+    csv = os.path.join(root, f"{project}-seed.csv")
+    with open(csv, "w") as f:
+        f.write(f"user_id,event_ts,{cols}\n")
+        f.write("0,2020-01-01T00:00:00Z," + ",".join("0.5" for _ in range(FEATURES)) + "\n")
+    run(strata, "data", "convert", csv, os.path.join(repo, "data", "users", "seed.parquet"))
+    with open(os.path.join(repo, "feature_store.yaml"), "w") as f:
+        f.write(f"project: {project}\nonline_store: {online}\n")
+    schema = ", ".join(f"{{name: f{i}, type: float64}}" for i in range(FEATURES))
+    with open(os.path.join(repo, "defs.yaml"), "w") as f:
+        f.write(f"""entities:
+  - {{name: user, join_keys: [user_id]}}
+sources:
+  - {{name: user_src, type: file, path: data/users, timestamp_field: event_ts}}
+  - {{name: user_push, type: push, batch_source: user_src}}
+feature_views:
+  - {{name: user_stats, entities: [user], source: user_push, ttl: 30d, schema: [{schema}]}}
+""")
+    return repo
+
+
+def post(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+
+def fill(port):
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for start in range(0, USERS, 1000):
+        ids = list(range(start, start + 1000))
+        df = {"user_id": ids, "event_ts": [now] * len(ids)}
+        for i in range(FEATURES):
+            df[f"f{i}"] = [u * 0.001 + i for u in ids]
+        post(port, "/push", {"push_source_name": "user_push", "df": df})
+
+
+def start_serve(strata, home, repo, threads, tmp):
+    port = free_port()
+    log = open(os.path.join(tmp, f"serve-{port}.log"), "wb")
+    proc = subprocess.Popen([strata, "serve", "--home", home, "--feature-repo", repo,
+                             "--port", str(port), "--threads", str(threads)],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    wait_port(port)
+    return proc, port
+
+
+def start_redis(tmp):
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", tmp],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
+
+
+def redis_benchmark(port, duration):
+    # -n sized for about `duration` seconds at ~100k/s; -q prints "GET: N requests per second".
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "get", "-c", "64",
+                          "-n", str(100_000 * duration), "-q", "--threads", "2"],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.findall(r"GET: ([\d.]+) requests per second", out.replace("\r", "\n"))
+    return float(m[-1])
+
+
+def measure(label, strata, port, body_path, peer_rps, peer_name, target, lg, duration):
+    env = {"BODY_FILE": body_path, "INFER_PATH": "/get-online-features"}
+    r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=duration, env=env)
+    ratio = r["rps"] / peer_rps
+    print(f"{label} /get-online-features -t2 -c64: {fmt(r)}  ratio to {peer_name} {ratio:.2f} "
+          f"(target >= {target:.2f}: {'met' if ratio >= target else 'NOT met'})", flush=True)
+    half = loadgen(lg, port, "/get-online-features", body_path, round(r["rps"] / 2), duration)
+    print(f"{label} open loop at half the max rate (2 threads, 64 conns): {fmt_open_loop(half)}"
+          f"  (target p99 <= 2 ms: {'met' if half['p99_ms'] <= 2 else 'NOT met'})", flush=True)
+    return r, half
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", default="build/release/strata")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--loadgen", default="")
+    ap.add_argument("--threads", type=int, default=2, help="strata serve --threads")
+    args = ap.parse_args()
+    strata = os.path.abspath(args.strata)
+    tmp = tempfile.mkdtemp(prefix="strata-featserve-bench-")
+    procs = []
+    try:
+        print(f"load before: {os.getloadavg()[0]:.2f}", flush=True)
+        lg = build_loadgen(args.loadgen)
+        home = os.path.join(tmp, "home")
+        user = 4242
+        body = {"features": [f"user_stats:f{i}" for i in range(FEATURES)],
+                "entities": {"user_id": [user]}}
+        body_path = os.path.join(tmp, "body.json")
+        with open(body_path, "w") as f:
+            json.dump(body, f)
+        print(f"body: {os.path.getsize(body_path)} bytes", flush=True)
+
+        nginx, nginx_port = start_nginx(tmp)
+        procs.append(nginx)
+        nginx_r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
+        print(f"nginx 60-byte body -t2 -c64: {fmt(nginx_r)}", flush=True)
+        stop(nginx)
+        procs.remove(nginx)
+
+        redis, redis_port = start_redis(tmp)
+        procs.append(redis)
+        for online, label in (("{type: lmdb}", "strata+lmdb"),
+                              (f'{{type: redis, connection_string: '
+                               f'"redis://127.0.0.1:{redis_port}/0"}}', "strata+redis")):
+            project = label.replace("strata+", "bench_")
+            repo = make_repo(strata, tmp, project, online)
+            run(strata, "features", "apply", "--repo", repo, "--home", home)
+            proc, port = start_serve(strata, home, repo, args.threads, tmp)
+            procs.append(proc)
+            fill(port)
+            answer = post(port, "/get-online-features", body)
+            got = [res["values"][0] for res in answer["results"][1:]]
+            assert got == [user * 0.001 + i for i in range(FEATURES)], answer
+            assert all(res["statuses"] == ["PRESENT"] for res in answer["results"]), answer
+            if label == "strata+lmdb":
+                measure(label, strata, port, body_path, nginx_r["rps"], "nginx", 0.6, lg,
+                        args.duration)
+            else:
+                redis_rps = redis_benchmark(redis_port, args.duration)
+                print(f"redis-benchmark -t get -c 64 --threads 2: {redis_rps:,.0f} req/s",
+                      flush=True)
+                measure(label, strata, port, body_path, redis_rps, "redis-benchmark", 0.5, lg,
+                        args.duration)
+            stop(proc)
+            procs.remove(proc)
+        print(f"load after: {os.getloadavg()[0]:.2f}", flush=True)
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

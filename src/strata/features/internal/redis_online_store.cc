@@ -1,0 +1,423 @@
+// The Redis online store backend. See redis_online_store.h for the layout.
+#include "strata/features/internal/redis_online_store.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "strata/base/strings.h"
+
+namespace strata::features::internal {
+namespace {
+
+constexpr int kPoolSize = 4;
+constexpr timeval kConnectTimeout = {1, 0};
+constexpr timeval kCommandTimeout = {10, 0};
+// Rows per EVALSHA: each chunk's HMGET / HSET unpack 1x / 2x this many arguments, which must
+// stay under Lua's C stack limit (LUAI_MAXCSTACK, 8000).
+constexpr size_t kRowsPerScript = 2000;
+
+// KEYS[1] = the view's hash; ARGV = entity key, record, entity key, record, ...
+// Applies the never-older rule per row against the stored record (or an earlier row of the
+// same batch): a row is kept when its first 16 bytes (event_ts, created_ts, big-endian with
+// the sign bit flipped) are >= the current ones. Bytes are compared one by one because Lua's
+// string `<` goes through strcoll, which depends on the server's locale.
+constexpr std::string_view kWriteScript = R"lua(
+local function cmp16(a, b)
+  if #a < 16 then return -1 end
+  for i = 1, 16 do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then
+      if x < y then return -1 end
+      return 1
+    end
+  end
+  return 0
+end
+local h = KEYS[1]
+local n = #ARGV / 2
+local fields = {}
+for i = 1, n do fields[i] = ARGV[2 * i - 1] end
+local old = redis.call('HMGET', h, unpack(fields))
+local current, order = {}, {}
+local written, skipped = 0, 0
+for i = 1, n do
+  local k, v = ARGV[2 * i - 1], ARGV[2 * i]
+  local cur = current[k]
+  if cur == nil then cur = old[i] end
+  if cur and cmp16(cur, v) > 0 then
+    skipped = skipped + 1
+  else
+    if current[k] == nil then order[#order + 1] = k end
+    current[k] = v
+    written = written + 1
+  end
+end
+if #order > 0 then
+  local args = {}
+  for _, k in ipairs(order) do
+    args[#args + 1] = k
+    args[#args + 1] = current[k]
+  end
+  redis.call('HSET', h, unpack(args))
+end
+return {written, skipped}
+)lua";
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const {
+    if (r != nullptr) freeReplyObject(r);
+  }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct Connection {
+  std::mutex mu;
+  redisContext* context = nullptr;  // guarded by mu; null = not connected
+};
+
+class RedisOnlineStore : public OnlineStore {
+ public:
+  // `url_` is the address without the password, for messages.
+  explicit RedisOnlineStore(RedisAddress address)
+      : address_(std::move(address)),
+        url_(absl::StrCat("redis://", address_.host, ":", address_.port, "/", address_.db)) {}
+  ~RedisOnlineStore() override {
+    for (Connection& c : pool_) {
+      if (c.context != nullptr) redisFree(c.context);
+    }
+  }
+
+  // Connects one connection so an unreachable server fails the open.
+  absl::Status Probe() {
+    std::lock_guard<std::mutex> lock(pool_[0].mu);
+    return EnsureConnected(pool_[0]);
+  }
+
+  absl::StatusOr<OnlineWriteStats> Write(std::string_view view_key,
+                                         absl::Span<const OnlineWrite> rows) override {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].record.size() < 16) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Describe(), ": row ", i, " of the batch for '", AsAbsl(view_key), "': record of ",
+            rows[i].record.size(), " bytes is shorter than its 16 timestamp bytes"));
+      }
+    }
+    if (rows.empty()) return OnlineWriteStats{};
+    return WithConnection<OnlineWriteStats>(
+        [&](Connection& c) { return WriteOn(c, view_key, rows); });
+  }
+
+  absl::Status Read(std::string_view view_key, absl::Span<const std::string> entity_keys,
+                    std::vector<std::optional<std::string>>* records) override {
+    records->assign(entity_keys.size(), std::nullopt);
+    if (entity_keys.empty()) return absl::OkStatus();
+    return WithConnection<bool>([&](Connection& c) -> absl::StatusOr<bool> {
+             absl::Status s = ReadOn(c, view_key, entity_keys, records);
+             if (!s.ok()) return s;
+             return true;
+           })
+        .status();
+  }
+
+  absl::Status DeleteView(std::string_view view_key) override {
+    return WithConnection<bool>([&](Connection& c) -> absl::StatusOr<bool> {
+             const char* argv[] = {"UNLINK", view_key.data()};
+             size_t lengths[] = {6, view_key.size()};
+             Reply reply(static_cast<redisReply*>(redisCommandArgv(c.context, 2, argv, lengths)));
+             if (reply == nullptr) return Fail(c, "delete view");
+             if (reply->type == REDIS_REPLY_ERROR) {
+               return ReplyError(std::string_view(reply->str, reply->len), "delete view");
+             }
+             return true;
+           })
+        .status();
+  }
+
+  std::string Describe() const override { return url_; }
+
+ private:
+  // Runs `op` on a pooled connection. A connection that was already open may have gone stale
+  // (the server restarted since its last use): when `op` fails on the wire there, the call
+  // reconnects and runs `op` once more, so a server that is back is used at once. Every
+  // operation here may run twice (reads, UNLINK, and writes under the never-older rule).
+  template <typename T, typename Op>
+  absl::StatusOr<T> WithConnection(Op op) {
+    Connection& c = Acquire();
+    std::lock_guard<std::mutex> lock(c.mu, std::adopt_lock);
+    bool reused = c.context != nullptr;
+    if (absl::Status s = EnsureConnected(c); !s.ok()) return s;
+    absl::StatusOr<T> result = op(c);
+    if (!result.ok() && reused && c.context == nullptr) {
+      if (absl::Status s = EnsureConnected(c); !s.ok()) return s;
+      result = op(c);
+    }
+    return result;
+  }
+
+  absl::StatusOr<OnlineWriteStats> WriteOn(Connection& c, std::string_view view_key,
+                                           absl::Span<const OnlineWrite> rows) {
+    OnlineWriteStats stats;
+    size_t chunks = (rows.size() + kRowsPerScript - 1) / kRowsPerScript;
+    std::vector<size_t> pending(chunks);
+    for (size_t i = 0; i < chunks; ++i) pending[i] = i;
+    // A second pass only when the server lost the script (restart, SCRIPT FLUSH): those
+    // chunks ran nothing, and rerunning a chunk is harmless anyway (never-older rule).
+    for (int attempt = 0; attempt < 2 && !pending.empty(); ++attempt) {
+      std::vector<const char*> argv;
+      std::vector<size_t> lengths;
+      for (size_t chunk : pending) {
+        size_t begin = chunk * kRowsPerScript;
+        size_t end = std::min(rows.size(), begin + kRowsPerScript);
+        argv.clear();
+        lengths.clear();
+        argv.push_back("EVALSHA");
+        lengths.push_back(7);
+        argv.push_back(script_sha_.data());
+        lengths.push_back(script_sha_.size());
+        argv.push_back("1");
+        lengths.push_back(1);
+        argv.push_back(view_key.data());
+        lengths.push_back(view_key.size());
+        for (size_t r = begin; r < end; ++r) {
+          argv.push_back(rows[r].entity_key.data());
+          lengths.push_back(rows[r].entity_key.size());
+          argv.push_back(rows[r].record.data());
+          lengths.push_back(rows[r].record.size());
+        }
+        if (redisAppendCommandArgv(c.context, static_cast<int>(argv.size()), argv.data(),
+                                   lengths.data()) != REDIS_OK) {
+          return Fail(c, "write");
+        }
+      }
+      std::vector<size_t> lost_script;
+      absl::Status first_error;
+      for (size_t chunk : pending) {
+        void* raw = nullptr;
+        if (redisGetReply(c.context, &raw) != REDIS_OK) return Fail(c, "write");
+        Reply reply(static_cast<redisReply*>(raw));
+        if (reply->type == REDIS_REPLY_ERROR) {
+          std::string_view error(reply->str, reply->len);
+          if (error.substr(0, 8) == "NOSCRIPT") {
+            lost_script.push_back(chunk);
+          } else if (first_error.ok()) {
+            first_error = ReplyError(error, absl::StrCat("write to '", AsAbsl(view_key), "'"));
+          }
+          continue;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+            reply->element[0]->type != REDIS_REPLY_INTEGER ||
+            reply->element[1]->type != REDIS_REPLY_INTEGER) {
+          if (first_error.ok()) {
+            first_error = absl::InternalError(
+                absl::StrCat(Describe(), ": unexpected reply to the write script"));
+          }
+          continue;
+        }
+        stats.written += reply->element[0]->integer;
+        stats.skipped_older += reply->element[1]->integer;
+      }
+      if (!first_error.ok()) return first_error;
+      pending = std::move(lost_script);
+      if (!pending.empty()) {
+        if (absl::Status s = LoadScript(c); !s.ok()) return s;
+      }
+    }
+    if (!pending.empty()) {
+      return absl::InternalError(
+          absl::StrCat(Describe(), ": the write script is still unknown after SCRIPT LOAD"));
+    }
+    return stats;
+  }
+
+  absl::Status ReadOn(Connection& c, std::string_view view_key,
+                      absl::Span<const std::string> entity_keys,
+                      std::vector<std::optional<std::string>>* records) {
+    thread_local std::vector<const char*> argv;
+    thread_local std::vector<size_t> lengths;
+    argv.assign({"HMGET", view_key.data()});
+    lengths.assign({5, view_key.size()});
+    for (const std::string& k : entity_keys) {
+      argv.push_back(k.data());
+      lengths.push_back(k.size());
+    }
+    Reply reply(static_cast<redisReply*>(redisCommandArgv(
+        c.context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (reply == nullptr) return Fail(c, "read");
+    if (reply->type == REDIS_REPLY_ERROR) {
+      return ReplyError(std::string_view(reply->str, reply->len),
+                        absl::StrCat("read '", AsAbsl(view_key), "'"));
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != entity_keys.size()) {
+      return absl::InternalError(absl::StrCat(Describe(), ": unexpected reply to HMGET"));
+    }
+    for (size_t i = 0; i < entity_keys.size(); ++i) {
+      const redisReply* e = reply->element[i];
+      if (e->type == REDIS_REPLY_STRING) (*records)[i].emplace(e->str, e->len);
+    }
+    return absl::OkStatus();
+  }
+
+  // A connection of the pool, locked: a free one if there is one, else waits for one in
+  // round-robin order.
+  Connection& Acquire() {
+    size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      Connection& c = pool_[(start + i) % pool_.size()];
+      if (c.mu.try_lock()) return c;
+    }
+    Connection& c = pool_[start % pool_.size()];
+    c.mu.lock();
+    return c;
+  }
+
+  std::string Where() const { return absl::StrCat("redis ", address_.host, ":", address_.port); }
+
+  // Drops a broken connection (the next call reconnects) and says why.
+  absl::Status Fail(Connection& c, std::string_view what) {
+    std::string why = c.context != nullptr && c.context->err != 0 ? c.context->errstr
+                                                                 : "connection lost";
+    if (c.context != nullptr) redisFree(c.context);
+    c.context = nullptr;
+    return absl::UnavailableError(absl::StrCat(Where(), ": ", AsAbsl(what), " failed: ", why,
+                                               " (will reconnect on the next call)"));
+  }
+
+  absl::Status ReplyError(std::string_view error, std::string_view what) const {
+    std::string message = absl::StrCat(Where(), ": ", AsAbsl(what), ": ", AsAbsl(error));
+    if (absl::StartsWith(AsAbsl(error), "LOADING") || absl::StartsWith(AsAbsl(error), "BUSY") ||
+        absl::StartsWith(AsAbsl(error), "MASTERDOWN")) {
+      return absl::UnavailableError(message);
+    }
+    if (absl::StartsWith(AsAbsl(error), "NOAUTH") || absl::StartsWith(AsAbsl(error), "WRONGPASS")) {
+      return absl::PermissionDeniedError(message);
+    }
+    return absl::InternalError(message);
+  }
+
+  // Runs one command on a locked, connected connection (used while connecting).
+  absl::StatusOr<Reply> Command(Connection& c, std::vector<std::string> args,
+                                std::string_view what) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    Reply reply(static_cast<redisReply*>(redisCommandArgv(
+        c.context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (reply == nullptr) return Fail(c, what);
+    if (reply->type == REDIS_REPLY_ERROR) {
+      absl::Status s = ReplyError(std::string_view(reply->str, reply->len), what);
+      redisFree(c.context);
+      c.context = nullptr;
+      return s;
+    }
+    return reply;
+  }
+
+  absl::Status LoadScript(Connection& c) {
+    absl::StatusOr<Reply> reply =
+        Command(c, {"SCRIPT", "LOAD", std::string(kWriteScript)}, "SCRIPT LOAD");
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type != REDIS_REPLY_STRING) {
+      return absl::InternalError(absl::StrCat(Where(), ": unexpected reply to SCRIPT LOAD"));
+    }
+    // Set once, by Probe() at open before the store is shared; later loads (new connections,
+    // a restarted server) return the same SHA1 of the same text.
+    if (script_sha_.empty()) script_sha_.assign((*reply)->str, (*reply)->len);
+    return absl::OkStatus();
+  }
+
+  absl::Status EnsureConnected(Connection& c) {
+    if (c.context != nullptr) return absl::OkStatus();
+    c.context = redisConnectWithTimeout(address_.host.c_str(), address_.port, kConnectTimeout);
+    if (c.context == nullptr) {
+      return absl::UnavailableError(absl::StrCat(Where(), ": cannot allocate a connection"));
+    }
+    if (c.context->err != 0) return Fail(c, "connect");
+    if (redisSetTimeout(c.context, kCommandTimeout) != REDIS_OK) return Fail(c, "set timeout");
+    redisEnableKeepAlive(c.context);
+    if (!address_.password.empty()) {
+      absl::StatusOr<Reply> r = Command(c, {"AUTH", address_.password}, "AUTH");
+      if (!r.ok()) return r.status();
+    }
+    if (address_.db != 0) {
+      absl::StatusOr<Reply> r = Command(c, {"SELECT", std::to_string(address_.db)}, "SELECT");
+      if (!r.ok()) return r.status();
+    }
+    // The script's SHA1 is a function of its text, so every connection shares one; loading it
+    // on each new connection covers a server that restarted with an empty script cache.
+    return LoadScript(c);
+  }
+
+  RedisAddress address_;
+  std::string url_;
+  std::array<Connection, kPoolSize> pool_;
+  std::atomic<size_t> next_{0};
+  std::string script_sha_;  // the SHA1 of kWriteScript, from the first SCRIPT LOAD
+};
+
+}  // namespace
+
+absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "online store redis: connection_string '", AsAbsl(url),
+        "' must look like redis://host:port/db"));
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  RedisAddress address;
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    size_t colon = userinfo.find(':');
+    address.password = std::string(colon == std::string_view::npos ? userinfo
+                                                                    : userinfo.substr(colon + 1));
+    rest = rest.substr(at + 1);
+  }
+  std::string_view hostport = rest;
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    hostport = rest.substr(0, slash);
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && (!absl::SimpleAtoi(AsAbsl(db), &address.db) || address.db < 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
+                                                     AsAbsl(url), "': database '", AsAbsl(db),
+                                                     "' is not a non-negative number"));
+    }
+  }
+  std::string_view host = hostport;
+  if (size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
+    host = hostport.substr(0, colon);
+    std::string_view port = hostport.substr(colon + 1);
+    if (!absl::SimpleAtoi(AsAbsl(port), &address.port) || address.port <= 0 ||
+        address.port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
+                                                     AsAbsl(url), "': port '", AsAbsl(port),
+                                                     "' is not a number in 1..65535"));
+    }
+  }
+  if (host.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
+                                                   AsAbsl(url), "' has no host"));
+  }
+  address.host = std::string(host);
+  return address;
+}
+
+absl::StatusOr<std::unique_ptr<OnlineStore>> OpenRedisOnlineStore(const std::string& url) {
+  absl::StatusOr<RedisAddress> address = ParseRedisUrl(url);
+  if (!address.ok()) return address.status();
+  auto store = std::make_unique<RedisOnlineStore>(std::move(*address));
+  if (absl::Status s = store->Probe(); !s.ok()) return s;
+  return std::unique_ptr<OnlineStore>(std::move(store));
+}
+
+}  // namespace strata::features::internal

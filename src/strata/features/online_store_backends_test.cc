@@ -1,0 +1,347 @@
+// Both online store backends through one typed test: LMDB in a temporary directory, Redis at
+// STRATA_TEST_REDIS_URL (skipped when unset, a failure with CI=true). Redis-only behaviour
+// (a real server stopped and restarted) is at the end.
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "strata/base/ids.h"
+#include "strata/features/internal/redis_online_store.h"
+#include "strata/features/online_store.h"
+#include "strata/features/testing/test_redis.h"
+
+namespace strata::features {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Key(int64_t id) {
+  std::string k;
+  AppendEntityKeyInt64(id, &k);
+  return k;
+}
+
+std::string Rec(int64_t event, int64_t created, double value) {
+  OnlineRecord r;
+  r.event_ts_micros = event;
+  r.created_ts_micros = created;
+  r.values = {value};
+  return EncodeOnlineRecord(r);
+}
+
+double ValueOf(const std::optional<std::string>& record) {
+  EXPECT_TRUE(record.has_value());
+  if (!record) return -1;
+  absl::StatusOr<OnlineRecord> r = DecodeOnlineRecord(*record);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? std::get<double>(r->values.at(0)) : -1;
+}
+
+struct LmdbBackend {
+  static constexpr bool kRedis = false;
+};
+struct RedisBackend {
+  static constexpr bool kRedis = true;
+};
+
+template <typename Backend>
+class OnlineStoreBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A project of its own, so tests sharing one Redis never see each other's keys.
+    project_ = "t" + NewId().substr(0, 12);
+    if constexpr (Backend::kRedis) {
+      std::string skip, fail;
+      std::string url = testing::SharedRedisUrl(&skip, &fail);
+      if (!fail.empty()) FAIL() << fail;
+      if (!skip.empty()) GTEST_SKIP() << skip;
+      config_ = {"redis", url};
+    } else {
+      dir_ = std::filesystem::temp_directory_path() / ("strata_online_" + project_);
+      config_ = {"lmdb", ""};
+    }
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    if (store_) {
+      for (const char* v : {"a", "a2", "b"}) {
+        absl::Status s = store_->DeleteView(View(v));
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    }
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<OnlineStore> Open() {
+    absl::StatusOr<std::unique_ptr<OnlineStore>> s = OpenOnlineStore(config_, dir_.string());
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  std::string View(std::string_view name) { return OnlineViewKey(project_, name); }
+
+  std::vector<std::optional<std::string>> ReadAll(std::string_view view,
+                                                  std::vector<std::string> keys) {
+    std::vector<std::optional<std::string>> out;
+    absl::Status s = store_->Read(view, keys, &out);
+    EXPECT_TRUE(s.ok()) << s;
+    EXPECT_EQ(out.size(), keys.size());
+    return out;
+  }
+
+  std::string project_;
+  std::filesystem::path dir_;
+  StoreConfig config_;
+  std::unique_ptr<OnlineStore> store_;
+};
+
+using Backends = ::testing::Types<LmdbBackend, RedisBackend>;
+class BackendNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kRedis ? "Redis" : "Lmdb";
+  }
+};
+TYPED_TEST_SUITE(OnlineStoreBackendTest, Backends, BackendNames);
+
+TYPED_TEST(OnlineStoreBackendTest, WritesAndReadsBackExactBytes) {
+  std::string view = this->View("a");
+  std::string str_key;
+  AppendEntityKeyString(std::string_view("x\0y", 3), &str_key);
+  std::vector<OnlineWrite> rows = {{Key(1), Rec(10, 0, 1.5)}, {Key(-7), Rec(20, 0, 2.5)},
+                                   {str_key, Rec(30, 1, 3.5)}};
+  absl::StatusOr<OnlineWriteStats> w = this->store_->Write(view, rows);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->written, 3);
+  EXPECT_EQ(w->skipped_older, 0);
+  auto got = this->ReadAll(view, {Key(-7), Key(2), str_key, Key(1)});
+  EXPECT_EQ(got[0], rows[1].record);
+  EXPECT_FALSE(got[1].has_value());
+  EXPECT_EQ(got[2], rows[2].record);
+  EXPECT_EQ(got[3], rows[0].record);
+  EXPECT_TRUE(this->ReadAll(view, {}).empty());
+}
+
+TYPED_TEST(OnlineStoreBackendTest, NeverReplacesNewerWithOlder) {
+  std::string view = this->View("a");
+  ASSERT_TRUE(this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(100, 5, 1)}}).ok());
+  // Older event: skipped. Same event, lower created: skipped. Equal: rewritten. Newer: written.
+  auto older = this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(99, 9, 2)}});
+  ASSERT_TRUE(older.ok());
+  EXPECT_EQ(older->skipped_older, 1);
+  EXPECT_EQ(older->written, 0);
+  auto lower_created = this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(100, 4, 3)}});
+  ASSERT_TRUE(lower_created.ok());
+  EXPECT_EQ(lower_created->skipped_older, 1);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(1)})[0]), 1);
+  auto equal = this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(100, 5, 4)}});
+  ASSERT_TRUE(equal.ok());
+  EXPECT_EQ(equal->written, 1);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(1)})[0]), 4);
+  auto newer = this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(101, INT64_MIN, 5)}});
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(newer->written, 1);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(1)})[0]), 5);
+  // Negative timestamps order correctly (the sign-flipped encoding).
+  ASSERT_TRUE(this->store_->Write(view, std::vector<OnlineWrite>{{Key(2), Rec(-5, 0, 6)}}).ok());
+  auto neg = this->store_->Write(view, std::vector<OnlineWrite>{{Key(2), Rec(-6, 0, 7)}});
+  ASSERT_TRUE(neg.ok());
+  EXPECT_EQ(neg->skipped_older, 1);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(2)})[0]), 6);
+}
+
+TYPED_TEST(OnlineStoreBackendTest, RepeatedKeysInOneBatchKeepTheNewest) {
+  std::string view = this->View("a");
+  std::vector<OnlineWrite> rows = {{Key(1), Rec(50, 0, 1)}, {Key(1), Rec(30, 0, 2)},
+                                   {Key(1), Rec(50, 0, 3)}, {Key(2), Rec(1, 0, 4)},
+                                   {Key(2), Rec(2, 0, 5)}};
+  auto w = this->store_->Write(view, rows);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->written, 4);  // 1@50, 1@50 again (equal), 2@1, 2@2
+  EXPECT_EQ(w->skipped_older, 1);
+  auto got = this->ReadAll(view, {Key(1), Key(2)});
+  EXPECT_EQ(ValueOf(got[0]), 3);
+  EXPECT_EQ(ValueOf(got[1]), 5);
+}
+
+TYPED_TEST(OnlineStoreBackendTest, ViewsAreSeparateAndDeleteViewRemovesOnlyItsOwn) {
+  std::string a = this->View("a"), a2 = this->View("a2"), b = this->View("b");
+  for (const std::string& v : {a, a2, b}) {
+    ASSERT_TRUE(this->store_->Write(v, std::vector<OnlineWrite>{{Key(1), Rec(1, 0, v.size())},
+                                                                {Key(2), Rec(1, 0, 9)}})
+                    .ok());
+  }
+  EXPECT_EQ(ValueOf(this->ReadAll(a, {Key(1)})[0]), a.size());
+  EXPECT_EQ(ValueOf(this->ReadAll(a2, {Key(1)})[0]), a2.size());
+  ASSERT_TRUE(this->store_->DeleteView(a).ok());
+  auto gone = this->ReadAll(a, {Key(1), Key(2)});
+  EXPECT_FALSE(gone[0].has_value());
+  EXPECT_FALSE(gone[1].has_value());
+  EXPECT_TRUE(this->ReadAll(a2, {Key(1)})[0].has_value());
+  EXPECT_TRUE(this->ReadAll(b, {Key(2)})[0].has_value());
+  EXPECT_TRUE(this->store_->DeleteView(a).ok());  // deleting nothing is fine
+}
+
+TYPED_TEST(OnlineStoreBackendTest, LargeBatchesAndReopen) {
+  std::string view = this->View("a");
+  std::vector<OnlineWrite> rows;
+  std::mt19937_64 rng(3);
+  for (int64_t i = 0; i < 12345; ++i) {
+    int64_t id = static_cast<int64_t>(rng() % 100000) - 50000;
+    rows.push_back({Key(id), Rec(i, 0, static_cast<double>(i))});
+  }
+  auto w = this->store_->Write(view, rows);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->written + w->skipped_older, 12345);
+  EXPECT_EQ(w->skipped_older, 0);  // every later row of a key has a larger timestamp
+  ASSERT_TRUE(this->store_->Flush().ok());
+  // The last row of each key wins; a store opened afresh sees the same data.
+  std::map<std::string, double> last;
+  for (const OnlineWrite& r : rows) last[r.entity_key] = ValueOf(r.record);
+  this->store_ = this->Open();
+  ASSERT_NE(this->store_, nullptr);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : last) keys.push_back(k);
+  auto got = this->ReadAll(view, keys);
+  size_t i = 0;
+  for (const auto& [k, v] : last) EXPECT_EQ(ValueOf(got[i++]), v);
+}
+
+TYPED_TEST(OnlineStoreBackendTest, RejectsRecordsWithoutTimestamps) {
+  auto w = this->store_->Write(this->View("a"),
+                               std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}, {Key(2), "short"}});
+  EXPECT_EQ(w.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(w.status().message(), HasSubstr("row 1"));
+}
+
+TYPED_TEST(OnlineStoreBackendTest, ConcurrentReadersAndWriters) {
+  std::string view = this->View("a");
+  std::vector<OnlineWrite> seed;
+  for (int64_t i = 0; i < 100; ++i) seed.push_back({Key(i), Rec(0, 0, 0)});
+  ASSERT_TRUE(this->store_->Write(view, seed).ok());
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int64_t round = 1; round <= 50; ++round) {
+        if (t < 2) {
+          std::vector<OnlineWrite> rows;
+          for (int64_t i = t; i < 100; i += 2) rows.push_back({Key(i), Rec(round, 0, round)});
+          if (!this->store_->Write(view, rows).ok()) failed = true;
+        } else {
+          std::vector<std::optional<std::string>> out;
+          std::vector<std::string> keys = {Key(round % 100), Key(7), Key(1000)};
+          if (!this->store_->Read(view, keys, &out).ok() || !out[0] || !out[1] || out[2]) {
+            failed = true;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(0)})[0]), 50);
+  EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(99)})[0]), 50);
+}
+
+TEST(LmdbOnlineStoreTest, TwoStoresOnOneDirectoryShareTheEnvironment) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("strata_online_share_" + NewId().substr(0, 12));
+  auto a = OpenOnlineStore({"lmdb", ""}, dir.string());
+  auto b = OpenOnlineStore({"lmdb", ""}, (dir / "." ).string());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE((*a)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 8)}}).ok());
+  std::vector<std::optional<std::string>> out;
+  ASSERT_TRUE((*b)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
+  EXPECT_EQ(ValueOf(out[0]), 8);
+  EXPECT_THAT((*a)->Describe(), HasSubstr("lmdb:"));
+  a->reset();
+  // Reads on this thread cached a transaction of the shared environment; it stays valid.
+  ASSERT_TRUE((*b)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
+  b->reset();
+  // Closed and reopened: the cached transaction of the old environment is not reused.
+  auto c = OpenOnlineStore({"lmdb", ""}, dir.string());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
+  EXPECT_EQ(ValueOf(out[0]), 8);
+  c->reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LmdbOnlineStoreTest, OverlongKeysAreErrorsOrAbsent) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("strata_online_long_" + NewId().substr(0, 12));
+  auto s = OpenOnlineStore({"lmdb", ""}, dir.string());
+  ASSERT_TRUE(s.ok());
+  std::string long_key;
+  AppendEntityKeyString(std::string(600, 'k'), &long_key);
+  auto w = (*s)->Write("p/v", std::vector<OnlineWrite>{{long_key, Rec(1, 0, 1)}});
+  EXPECT_EQ(w.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(w.status().message(), HasSubstr("row 0"));
+  std::vector<std::optional<std::string>> out;
+  ASSERT_TRUE((*s)->Read("p/v", std::vector<std::string>{long_key}, &out).ok());
+  EXPECT_FALSE(out[0].has_value());
+  s->reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RedisUrlTest, ParsesTheForms) {
+  auto a = internal::ParseRedisUrl("redis://127.0.0.1:6380/3");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 6380);
+  EXPECT_EQ(a->db, 3);
+  auto b = internal::ParseRedisUrl("redis://:secret@cache");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->host, "cache");
+  EXPECT_EQ(b->port, 6379);
+  EXPECT_EQ(b->password, "secret");
+  EXPECT_EQ(b->db, 0);
+  EXPECT_FALSE(internal::ParseRedisUrl("redis://").ok());
+  EXPECT_FALSE(internal::ParseRedisUrl("redis://h:0/0").ok());
+  EXPECT_FALSE(internal::ParseRedisUrl("redis://h:1/x").ok());
+  EXPECT_FALSE(internal::ParseRedisUrl("rediss://h").ok());
+}
+
+// A real redis-server of the test's own, killed and restarted under a live store.
+TEST(RedisOnlineStoreTest, UnavailableWhileDownAndReconnectsByItself) {
+  testing::PrivateRedis redis;
+  std::string where = absl::StrCat("127.0.0.1:", redis.port());
+  auto closed = OpenOnlineStore({"redis", redis.url()}, "");
+  EXPECT_EQ(closed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(closed.status().message(), HasSubstr(where));
+
+  ASSERT_TRUE(redis.Start()) << "redis-server did not start";
+  auto store = OpenOnlineStore({"redis", redis.url()}, "");
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
+
+  redis.Stop();
+  std::vector<std::optional<std::string>> out;
+  absl::Status read = (*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out);
+  EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable) << read;
+  EXPECT_THAT(read.message(), HasSubstr(where));
+  auto write = (*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(2, 0, 2)}});
+  EXPECT_EQ(write.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(write.status().message(), HasSubstr(where));
+
+  // Back (empty: no persistence, and an empty script cache): the same store object works.
+  ASSERT_TRUE(redis.Start());
+  auto again = (*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(3, 0, 3)}});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->written, 1);
+  for (int i = 0; i < 8; ++i) {  // every pooled connection reconnects
+    ASSERT_TRUE((*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
+    EXPECT_EQ(ValueOf(out[0]), 3);
+  }
+}
+
+}  // namespace
+}  // namespace strata::features
