@@ -7,6 +7,8 @@ Deterministic (seeded). CSV files; demo.sh converts the activity to Parquet with
                                  support_calls_30d, days_since_login (a few late corrections
                                  share an event_ts and have a later created_ts)
   OUT_DIR/entities.csv           customer_id, event_timestamp
+Each customer's newest snapshot is 0-45 days old (older ones go back from there), so a
+materialization up to now finds fresh rows and the 30-day ttl has something to cut.
 Usage: demo_features_data.py OUT_DIR [CUSTOMERS]
 """
 import os
@@ -17,8 +19,8 @@ import time
 out = sys.argv[1]
 customers = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 rnd = random.Random(11)
-base = 1704067200  # 2024-01-01
 day = 86400
+base = (int(time.time()) // day - 250) * day
 
 
 def iso(t):
@@ -28,7 +30,7 @@ def iso(t):
 os.makedirs(out, exist_ok=True)
 rows = ["customer_id,event_ts,created_ts,sessions_7d,spend_7d,support_calls_30d,days_since_login"]
 for c in range(1, customers + 1):
-    t = base + rnd.randrange(30) * day
+    t = base + (249 - rnd.randrange(45)) * day  # the newest snapshot, then back in time
     for _ in range(rnd.randint(3, 12)):
         ts = t + rnd.randrange(day)
         sessions = rnd.randint(0, 40)
@@ -37,11 +39,11 @@ for c in range(1, customers + 1):
         if rnd.random() < 0.05:  # a late correction of the same snapshot
             rows.append(f"{c},{iso(ts)},{iso(ts + 3600)},{sessions + 1},"
                         f"{rnd.uniform(0, 120):.2f},{rnd.randint(0, 6)},{rnd.expovariate(0.3):.2f}")
-        t += rnd.randint(2, 20) * day
+        t -= rnd.randint(2, 20) * day
 with open(os.path.join(out, "customer_activity.csv"), "w") as f:
     f.write("\n".join(rows) + "\n")
 ents = ["customer_id,event_timestamp"]
 for _ in range(customers * 2):
-    ents.append(f"{rnd.randint(1, customers + 20)},{iso(base + rnd.randrange(200) * day)}")
+    ents.append(f"{rnd.randint(1, customers + 20)},{iso(base + rnd.randrange(250) * day)}")
 with open(os.path.join(out, "entities.csv"), "w") as f:
     f.write("\n".join(ents) + "\n")

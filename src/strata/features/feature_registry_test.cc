@@ -218,7 +218,8 @@ TEST_P(FeatureRegistryTest, VersionNumbersAndProjectsForPollers) {
   EXPECT_EQ(registry_->CurrentVersionNumber("another").value(), 1);
   EXPECT_EQ(registry_->CurrentVersionNumber("nope").value(), 0);
   std::vector<std::string> projects;
-  for (const RegistryVersion& version : registry_->ListProjects().value()) {
+  std::vector<RegistryVersion> listed = registry_->ListProjects().value();
+  for (const RegistryVersion& version : listed) {
     projects.push_back(version.project);
   }
   EXPECT_EQ(projects, (std::vector<std::string>{"another", "demo"}));
