@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -240,6 +241,33 @@ absl::StatusOr<LatestRows> SelectLatestRows(const ViewSourceTable& source, int64
     const Column& key = *keys[0];
     absl::Span<const int64_t> values = key.Int64s();
     const bool key_nulls = key.null_count() > 0;
+    // Keys in a small range (the usual dense ids): an array indexed by value instead of a
+    // hash map (the map was the largest cost of a materialization in perf).
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+    for (int64_t row = 0; row < n; ++row) {
+      if (key_nulls && key.IsNull(row)) continue;
+      lo = std::min(lo, values[row]);
+      hi = std::max(hi, values[row]);
+    }
+    const bool dense = lo <= hi && static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) <
+                                       static_cast<uint64_t>(std::max<int64_t>(n, 1 << 16));
+    if (dense) {
+      std::vector<int64_t> best(static_cast<size_t>(hi - lo) + 1, -1);
+      for (int64_t row = 0; row < n; ++row) {
+        if (!in_window(row) || (key_nulls && key.IsNull(row))) continue;
+        ++out.rows_in_window;
+        int64_t& kept = best[static_cast<size_t>(values[row] - lo)];
+        if (kept < 0 || replaces(row, kept)) kept = row;
+      }
+      for (size_t i = 0; i < best.size(); ++i) {
+        if (best[i] < 0) continue;
+        out.rows.push_back(best[i]);
+        std::string k;
+        AppendEntityKeyInt64(lo + static_cast<int64_t>(i), &k);
+        out.entity_keys.push_back(std::move(k));
+      }
+      return out;
+    }
     absl::flat_hash_map<int64_t, int64_t> best;
     for (int64_t row = 0; row < n; ++row) {
       if (!in_window(row) || (key_nulls && key.IsNull(row))) continue;
