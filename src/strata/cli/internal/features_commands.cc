@@ -56,7 +56,7 @@ std::string Types(const std::vector<features::FeatureField>& fields) {
 
 FeaturesCommands::FeaturesCommands(CLI::App& app) {
   home_ = DefaultHome();
-  features_ = app.add_subcommand("features", "Feature store: definitions and registry");
+  features_ = app.add_subcommand("features", "Feature store: definitions, registry, materialization");
   features_->require_subcommand(1);
   plan_ = features_->add_subcommand("plan", "Show what apply would change in the registry");
   apply_ = features_->add_subcommand("apply", "Apply the repository's definitions to the registry");
@@ -70,6 +70,7 @@ FeaturesCommands::FeaturesCommands(CLI::App& app) {
   list_->add_option("--project", project_, "Project (default: the one in --repo)");
   list_->add_option("--version", version_, "Registry version (default: the newest)");
   list_->add_flag("--json", json_, "Print the snapshot as JSON");
+  AddMaterializeVerbs();
 }
 
 int FeaturesCommands::Run() {
@@ -77,6 +78,9 @@ int FeaturesCommands::Run() {
   if (plan_->parsed()) return Plan();
   if (apply_->parsed()) return Apply();
   if (list_->parsed()) return List();
+  if (materialize_->parsed()) return Materialize(false);
+  if (materialize_incremental_->parsed()) return Materialize(true);
+  if (dump_online_->parsed()) return DumpOnline();
   return 2;
 }
 

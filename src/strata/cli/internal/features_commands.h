@@ -1,10 +1,13 @@
 // `strata features plan|apply|list`: feature repository definitions against the feature
 // registry in the home directory's metadata store (the one `strata server` serves).
+// `strata features materialize|materialize-incremental` (and the hidden debug verb
+// `dump-online`): features_materialize_commands.cc.
 #ifndef STRATA_CLI_INTERNAL_FEATURES_COMMANDS_H_
 #define STRATA_CLI_INTERNAL_FEATURES_COMMANDS_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 
@@ -21,11 +24,22 @@ class FeaturesCommands {
   int Plan();
   int Apply();
   int List();
+  // features_materialize_commands.cc
+  void AddMaterializeVerbs();
+  int Materialize(bool incremental);
+  int DumpOnline();
 
   CLI::App* features_ = nullptr;
   CLI::App* plan_ = nullptr;
   CLI::App* apply_ = nullptr;
   CLI::App* list_ = nullptr;
+  CLI::App* materialize_ = nullptr;
+  CLI::App* materialize_incremental_ = nullptr;
+  CLI::App* dump_online_ = nullptr;
+  std::string start_;
+  std::string end_;
+  std::vector<std::string> views_;
+  int64_t batch_rows_ = 50000;
   std::string repo_ = ".";
   std::string home_;
   std::string store_uri_;
