@@ -292,12 +292,16 @@ BAD_PUSH = [
 ]
 
 
-def bad_requests(proc, client):
+def bad_reads(client):
     for body, status, words in BAD:
         raw = body if isinstance(body, str) else None
         r = client.request("POST", "/get-online-features", None if raw else body, raw=raw)
         assert r.status == status, f"{body!r:.200}: {r.status} {r.raw[:300]!r}"
         assert words in r.json["detail"], f"{body!r:.200}: {r.json}"
+
+
+def bad_requests(proc, client):
+    bad_reads(client)
     for body, status, words in BAD_PUSH:
         r = client.request("POST", "/push", body)
         assert r.status == status, f"{body!r:.200}: {r.status} {r.raw[:300]!r}"
@@ -415,11 +419,7 @@ def stops_cleanly(proc):
 
 
 def bad_requests_after_restart(proc, client):
-    for body, status, words in BAD:
-        raw = body if isinstance(body, str) else None
-        r = client.request("POST", "/get-online-features", None if raw else body, raw=raw)
-        assert r.status == status, f"{body!r:.200}: {r.status} {r.raw[:300]!r}"
-        assert words in r.json["detail"], f"{body!r:.200}: {r.json}"
+    bad_reads(client)
     assert proc.alive()
 
 

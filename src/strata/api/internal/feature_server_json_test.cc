@@ -164,5 +164,29 @@ TEST(FeatureServerJsonTest, DecodesMaterialize) {
               HasSubstr("not an RFC 3339 timestamp"));
 }
 
+// Every prefix of valid bodies, and each with one byte replaced by characters that break JSON
+// structure, decodes to a value or an error (never a crash: ASan/UBSan builds check).
+TEST(FeatureServerJsonTest, TruncatedAndDamagedBodiesNeverCrash) {
+  const std::vector<std::string> bodies = {
+      R"({"features": ["v:a", "v:*"], "entities": {"k": [1, -9223372036854775808], "s": ["a\u00e9"]}, "full_feature_names": true})",
+      R"({"push_source_name": "p", "df": {"k": [1, null], "f": [1.5e300, -0.0], "t": ["2026-01-01T00:00:00Z", "x"]}, "to": "online"})",
+      R"({"start_ts": "2026-01-01T00:00:00Z", "end_ts": "2026-01-02T00:00:00.5Z", "feature_views": ["a"]})",
+  };
+  int decoded = 0;
+  for (const std::string& body : bodies) {
+    for (size_t cut = 0; cut <= body.size(); ++cut) {
+      for (char replacement : {'\0', '"', '{', ']', '9', '\\'}) {
+        std::string damaged = body.substr(0, cut);
+        if (cut < body.size()) damaged += replacement + body.substr(cut + 1);
+        decoded += DecodeGetOnlineFeaturesRequest(damaged).ok();
+        decoded += DecodePushRequest(damaged).ok();
+        decoded += DecodeMaterializeRequest(damaged, false).ok();
+        decoded += DecodeMaterializeRequest(damaged, true).ok();
+      }
+    }
+  }
+  EXPECT_GT(decoded, 0);  // some damage (a digit for a digit) still decodes
+}
+
 }  // namespace
 }  // namespace strata::api::internal
