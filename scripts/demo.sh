@@ -51,6 +51,33 @@ echo; echo "== strata data add (versioned dataset) and versions"
 "$bin" data add customers-clean "$demo/customers.clean.csv" --home "$home"
 "$bin" data versions customers --home "$home"
 
+# The feature store on the example repository (examples/feature_repo): apply the definitions,
+# build a point-in-time-correct training set, materialize the last 30 days into the embedded
+# LMDB online store and read a customer's features back over HTTP (Feast's JSON shape).
+frepo="$demo/feature_repo"
+rm -rf "$frepo" && cp -r "$root/examples/feature_repo" "$frepo" && mkdir -p "$frepo/data"
+/usr/bin/python3 "$root/scripts/demo_features_data.py" "$demo/feature-data"
+"$bin" data convert "$demo/feature-data/customer_activity.csv" "$frepo/data/customer_activity.parquet" >/dev/null
+echo; echo "== strata features apply (examples/feature_repo: entity customer, view customer_activity, service churn_v1)"
+"$bin" features apply --repo "$frepo" --home "$home"
+echo; echo "== strata features historical (point-in-time join of $demo/feature-data/entities.csv, saved as dataset churn-training)"
+"$bin" features historical --repo "$frepo" --home "$home" --entities "$demo/feature-data/entities.csv" \
+  --service churn_v1 --out "$demo/churn_training.parquet" --save-dataset churn-training
+"$bin" data show "$demo/churn_training.parquet" --rows 3
+echo; echo "== strata features materialize-incremental (latest row per customer of the last 30 days -> LMDB)"
+"$bin" features materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --repo "$frepo" --home "$home"
+features_body='{"feature_service": "churn_v1", "entities": {"customer_id": [1, 2, 99999]}}'
+echo; echo "== POST $url/get-online-features  $features_body"
+for _ in $(seq 50); do  # the server polls the registry for the newly applied project
+  curl -fsS "$url/get-online-features" -d "$features_body" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "$url/get-online-features" -d "$features_body" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for name, col in zip(r["metadata"]["feature_names"], r["results"]):
+    print(f"  {name:18} " + "  ".join(f"{v!s:>8} {s:<15}" for v, s in zip(col["values"], col["statuses"])))'
+
 # The model layer: train a tracked model on the cleaned table, register it, serve it.
 echo; echo "== strata train (gradient-boosted trees, transforms from examples/transforms.json)"
 "$bin" data sql "SELECT age, income, city, plan, monthly_spend, support_calls, churned FROM c" \
@@ -112,6 +139,9 @@ Strata server is running (pid $(cat "$home/strata.pid")) with its data under $ho
   model server:   $serve_url/v2/models/churn (strata serve --model models:/churn@champion, pid $(cat "$home/serve.pid")); metrics $serve_url/metrics
                   hot swap: $bin models alias churn champion <version> --home $home
                   curl $serve_url/v2/models/churn/infer -d @- <<< '{"inputs": [...]}' (example above)
+  feature store:  $bin features list --repo $frepo --home $home;  $url/api/v1/features/projects/churn_demo
+                  online: curl $url/get-online-features -d '$features_body'
+                  training set: $demo/churn_training.parquet (dataset churn-training, lineage to the view)
   data profile:   $demo/profile.html (open in any browser; no network needed)
   cleaned data:   $demo/customers.clean.csv, quarantine $demo/quarantine.csv, report $demo/clean-report.json
   features:       $demo/features.csv from the fitted pipeline $demo/pipeline.json

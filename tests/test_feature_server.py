@@ -341,6 +341,18 @@ def materialize(client, repo):
     r = client.request("POST", "/materialize", {"start_ts": "2019-01-01T00:00:00Z",
                                                 "end_ts": iso(NOW), "feature_views": ["nope"]})
     assert r.status in (400, 404) and "nope" in r.json["detail"], r.raw
+    # Each materialization is recorded with a profile of the values it wrote.
+    base = "/api/v1/features/projects/fs_lmdb/views/user_forever/materializations"
+    r = client.request("GET", base)
+    assert r.status == 200, f"{r.status} {r.raw[:500]!r}"
+    runs = r.json["materializations"]
+    assert runs and runs[0]["keys_written"] >= 1, r.json
+    profile = runs[0]["profile"]
+    assert profile and "f1" in json.dumps(profile), runs[0]
+    r = client.request("GET", f"{base}/{runs[0]['id']}/profile")
+    assert r.status == 200 and r.json == profile, r.raw[:300]
+    r = client.request("GET", f"{base}/999999/profile")
+    assert r.status == 404, r.raw
 
 
 def free_port():
@@ -443,7 +455,7 @@ def main():
                        new_version_is_picked_up, client, repo, home)
             checks.run("lmdb: /materialize and /materialize-incremental", materialize, client,
                        repo)
-            assert os.path.isdir(os.path.join(home, "online", "fs_lmdb")), "LMDB not under home"
+            assert os.path.isdir(os.path.join(home, "online.lmdb", "fs_lmdb")), "LMDB not under home"
         finally:
             client.close()
             checks.run("lmdb: server exits cleanly on SIGTERM", stops_cleanly, server)

@@ -225,7 +225,7 @@ def kill_and_rerun(root, store):
     cmd = [STRATA_BIN, "features", "materialize", *window, "--repo", killed.repo,
            "--home", killed.home, "--batch-rows", "2000"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    lmdb_file = os.path.join(killed.home, "online", killed.project, "data.mdb")
+    lmdb_file = os.path.join(killed.home, "online.lmdb", killed.project, "data.mdb")
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
         if store == "lmdb":

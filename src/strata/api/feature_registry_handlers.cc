@@ -10,13 +10,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "strata/api/errors.h"
 #include "strata/base/status_macros.h"
 #include "strata/features/feature_registry.h"
 #include "strata/features/historical.h"
+#include "strata/features/materialize.h"
 #include "strata/features/training_set.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/read_table.h"
@@ -82,8 +85,11 @@ class TempDir {
 
 class FeatureRoutes {
  public:
-  FeatureRoutes(std::unique_ptr<features::FeatureRegistry> registry, data::Datasets& datasets)
-      : registry_(std::move(registry)), datasets_(datasets) {}
+  FeatureRoutes(std::unique_ptr<features::FeatureRegistry> registry,
+                std::unique_ptr<features::Materializer> materializer, data::Datasets& datasets)
+      : registry_(std::move(registry)),
+        materializer_(std::move(materializer)),
+        datasets_(datasets) {}
 
   absl::Status Projects(http::Response& res) {
     ASSIGN_OR_RETURN(std::vector<features::RegistryVersion> all, registry_->ListProjects());
@@ -114,6 +120,9 @@ class FeatureRoutes {
       }
       res.body = json{{"project", project}, {"versions", std::move(list)}}.dump();
       return absl::OkStatus();
+    }
+    if (parts.size() >= 4 && parts[1] == "views" && parts[3] == "materializations") {
+      return Materializations(project, parts, res);
     }
     if (parts.size() != 1 && !(parts.size() == 3 && parts[1] == "views")) {
       return absl::NotFoundError(absl::StrCat("no route /api/v1/features/projects/", req.wildcard));
@@ -155,6 +164,57 @@ class FeatureRoutes {
         {"source", source},
         {"entities",
          entities}}.dump();
+    return absl::OkStatus();
+  }
+
+  // views/V/materializations            every run of V, newest first, each with its profile
+  //                                       summary ("profile": the data layer's profile JSON)
+  // views/V/materializations/ID/profile   that run's profile alone
+  absl::Status Materializations(const std::string& project, const std::vector<std::string>& parts,
+                                http::Response& res) {
+    const std::string& view = parts[2];
+    if (parts.size() == 4) {
+      ASSIGN_OR_RETURN(std::vector<features::ViewMaterialization> runs,
+                       materializer_->ListMaterializations(project, view));
+      json list = json::array();
+      for (const features::ViewMaterialization& m : runs) {
+        ASSIGN_OR_RETURN(std::string profile, materializer_->MaterializationProfile(m.id));
+        json parsed = profile.empty() ? json() : json::parse(profile, nullptr, false);
+        list.push_back({{"id", m.id},
+                        {"registry_version", m.registry_version},
+                        {"start_micros", m.start_micros},
+                        {"end_micros", m.end_micros},
+                        {"rows_read", m.rows_read},
+                        {"rows_in_window", m.rows_in_window},
+                        {"keys_written", m.keys_written},
+                        {"skipped", m.skipped},
+                        {"wall_ms", m.wall_ms},
+                        {"created_at_ms", m.created_at_ms},
+                        {"lineage_execution_id", m.lineage_execution_id},
+                        {"profile", parsed.is_discarded() ? json() : parsed}});
+      }
+      res.body = json{{"project", project}, {"view", view}, {"materializations", std::move(list)}}
+                     .dump();
+      return absl::OkStatus();
+    }
+    int64_t id = 0;
+    if (parts.size() != 6 || parts[5] != "profile" || !absl::SimpleAtoi(parts[4], &id)) {
+      return absl::NotFoundError(absl::StrCat("no route /api/v1/features/projects/",
+                                              absl::StrJoin(parts, "/")));
+    }
+    ASSIGN_OR_RETURN(std::vector<features::ViewMaterialization> runs,
+                     materializer_->ListMaterializations(project, view));
+    bool known = false;
+    for (const features::ViewMaterialization& m : runs) known = known || m.id == id;
+    if (!known) {
+      return absl::NotFoundError(absl::StrCat("feature view '", view, "' of project '", project,
+                                              "' has no materialization ", id));
+    }
+    ASSIGN_OR_RETURN(std::string profile, materializer_->MaterializationProfile(id));
+    if (profile.empty()) {
+      return absl::NotFoundError(absl::StrCat("materialization ", id, " recorded no profile"));
+    }
+    res.body = std::move(profile);
     return absl::OkStatus();
   }
 
@@ -445,6 +505,7 @@ class FeatureRoutes {
   }
 
   std::unique_ptr<features::FeatureRegistry> registry_;
+  std::unique_ptr<features::Materializer> materializer_;
   data::Datasets& datasets_;
 };
 
@@ -462,7 +523,10 @@ absl::Status AddFeatureRegistryRoutes(http::Router& router, store::Database& db,
                                       data::Datasets& datasets) {
   ASSIGN_OR_RETURN(std::unique_ptr<features::FeatureRegistry> registry,
                    features::FeatureRegistry::Open(&db, &datasets.lineage()));
-  auto routes = std::make_shared<FeatureRoutes>(std::move(registry), datasets);
+  ASSIGN_OR_RETURN(std::unique_ptr<features::Materializer> materializer,
+                   features::Materializer::Open(&db, &datasets.lineage()));
+  auto routes =
+      std::make_shared<FeatureRoutes>(std::move(registry), std::move(materializer), datasets);
   router.Add("GET", "/api/v1/features/projects",
              Wrap(routes, [](FeatureRoutes& r, const http::Request&, http::Response& res) {
                return r.Projects(res);

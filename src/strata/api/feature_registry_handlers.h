@@ -12,6 +12,16 @@
 //                                                    changes}]}  newest first
 //   GET  /api/v1/features/projects/P/views/V       {project, version, object_version, view,
 //                                                    source, entities}
+//   GET  /api/v1/features/projects/P/views/V/materializations
+//                                                   {project, view, materializations: [{id,
+//                                                    registry_version, start_micros,
+//                                                    end_micros, rows_read, rows_in_window,
+//                                                    keys_written, skipped, wall_ms,
+//                                                    created_at_ms, lineage_execution_id,
+//                                                    profile}]}  newest first; profile is the
+//                                                    data layer's profile JSON of the
+//                                                    materialized values (null if none)
+//   GET  .../views/V/materializations/ID/profile    that profile alone
 //   POST /api/v1/features/historical               body below
 //
 // Historical request body:

@@ -73,9 +73,7 @@ absl::StatusOr<std::string> LiveFeatureServer::ResolveProject() {
 absl::StatusOr<std::shared_ptr<OnlineStore>> LiveFeatureServer::OpenStore(
     const RepositoryConfig& config) {
   const std::string lmdb_directory =
-      (std::filesystem::path(options_.home.empty() ? "." : options_.home) / "online" /
-       config.project)
-          .string();
+      LmdbStoreDirectory(options_.home.empty() ? "." : options_.home, config.project);
   ASSIGN_OR_RETURN(std::unique_ptr<OnlineStore> store,
                    OpenOnlineStore(config.online_store, lmdb_directory));
   return std::shared_ptr<OnlineStore>(std::move(store));

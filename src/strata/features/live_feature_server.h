@@ -35,7 +35,7 @@ struct LiveFeatureServerOptions {
   // The project to serve; empty = the only project applied in the registry (resolved on each
   // poll until there is exactly one).
   std::string project;
-  // Home directory: the LMDB store of PROJECT lives at <home>/online/PROJECT.
+  // Home directory: the LMDB store of PROJECT lives at <home>/online.lmdb/PROJECT.
   std::string home;
   // The repository directory, when known (`--feature-repo`): file sources' relative paths
   // resolve against it (offline push). Registry snapshots carry no directory.

@@ -2,6 +2,7 @@
 #include "strata/features/online_store.h"
 
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -251,6 +252,10 @@ absl::StatusOr<OnlineRecord> DecodeOnlineRecord(std::string_view bytes) {
                                             " trailing bytes after ", count, " features"));
   }
   return record;
+}
+
+std::string LmdbStoreDirectory(std::string_view home, std::string_view project) {
+  return (std::filesystem::path(home) / "online.lmdb" / project).string();
 }
 
 absl::StatusOr<std::unique_ptr<OnlineStore>> OpenOnlineStore(const StoreConfig& config,

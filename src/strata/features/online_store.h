@@ -98,11 +98,15 @@ class OnlineStore {
 };
 
 // Opens the store a repository config names. LMDB: `lmdb_directory` (created if missing;
-// callers pass <home>/online/PROJECT). Redis: config.connection_string. Errors:
+// callers pass LmdbStoreDirectory(home, project)). Redis: config.connection_string. Errors:
 // INVALID_ARGUMENT for an unknown type or a malformed connection string; UNAVAILABLE when
 // Redis cannot be reached at open.
 absl::StatusOr<std::unique_ptr<OnlineStore>> OpenOnlineStore(const StoreConfig& config,
                                                              const std::string& lmdb_directory);
+
+// Where a project's embedded LMDB store lives: <home>/online.lmdb/PROJECT (the home layout of
+// ARCHITECTURE.md). Every process that opens a project's store uses this.
+std::string LmdbStoreDirectory(std::string_view home, std::string_view project);
 
 // ---- codecs (pure functions; the same bytes for both backends) ----
 

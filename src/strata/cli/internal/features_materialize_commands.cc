@@ -1,7 +1,7 @@
 // `strata features materialize START END`, `materialize-incremental END` and the hidden
 // debug verb `dump-online` (every stored record of some views, for byte-for-byte comparisons
 // in tests). The registry's current definitions of the --repo project are used; the online
-// store is the one they name (LMDB under <home>/online/PROJECT, or Redis).
+// store is the one they name (LMDB under <home>/online.lmdb/PROJECT, or Redis).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -68,8 +68,7 @@ absl::StatusOr<Session> OpenSession(const std::string& repo, const std::string& 
   s.version = *std::move(current);
   ASSIGN_OR_RETURN(s.definitions, features::FeatureRegistry::Definitions(s.version));
   s.definitions.directory = s.repo_directory;
-  const std::string lmdb_dir =
-      (std::filesystem::path(home) / "online" / s.version.project).string();
+  const std::string lmdb_dir = features::LmdbStoreDirectory(home, s.version.project);
   ASSIGN_OR_RETURN(s.online, features::OpenOnlineStore(s.definitions.config.online_store, lmdb_dir));
   return s;
 }
