@@ -157,6 +157,21 @@ void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads,
   });
 }
 
+// The first position in [lo, hi) of the ascending `values` whose value exceeds `key` (hi when
+// none does): std::upper_bound without its hard-to-predict branch per step. Invariant: every
+// value before `base` is <= key and every value from base + n on is > key.
+int64_t UpperBound(const int64_t* values, int64_t lo, int64_t hi, int64_t key) {
+  int64_t n = hi - lo;
+  if (n == 0) return lo;
+  const int64_t* base = values + lo;
+  while (n > 1) {
+    const int64_t half = n / 2;
+    base = base[half] <= key ? base + half : base;
+    n -= half;
+  }
+  return (base - values) + (*base <= key ? 1 : 0);
+}
+
 // For each entity row, the chosen feature row or -1. Entity rows are first grouped by entity
 // id (a counting sort), so each entity's timeline is read once, while it is in cache, by all
 // of its entity rows, and the timelines are visited in memory order.
@@ -193,9 +208,9 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
         const int64_t event = events[static_cast<size_t>(i)];
         // The last position with timestamp <= event: it has the highest (created, row) among
         // the rows at the latest qualifying timestamp.
-        const int64_t* after = std::upper_bound(timestamps + lo, timestamps + hi, event);
-        if (after == timestamps + lo) continue;
-        const int64_t chosen = (after - timestamps) - 1;
+        const int64_t after = UpperBound(timestamps, lo, hi, event);
+        if (after == lo) continue;
+        const int64_t chosen = after - 1;
         // event >= timestamp here, so the unsigned difference is exact across the whole range.
         const uint64_t age =
             static_cast<uint64_t>(event) - static_cast<uint64_t>(timestamps[chosen]);

@@ -1,6 +1,7 @@
 #include "strata/http/internal/scheduler_slice.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/status/statusor.h"
@@ -10,6 +11,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #endif
 
@@ -65,6 +67,15 @@ absl::Status SetSchedulerSliceOfThisThread(int64_t slice_us) {
   return absl::OkStatus();
 }
 
+bool KernelHonoursSchedulerSlices() {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 12);
+}
+
 absl::StatusOr<int64_t> SchedulerSliceOfThisThread() {
   absl::StatusOr<SchedAttr> attr = GetAttr();
   if (!attr.ok()) return attr.status();
@@ -76,6 +87,8 @@ absl::StatusOr<int64_t> SchedulerSliceOfThisThread() {
 absl::Status SetSchedulerSliceOfThisThread(int64_t) {
   return absl::UnimplementedError("per-thread scheduler slices need Linux");
 }
+
+bool KernelHonoursSchedulerSlices() { return false; }
 
 absl::StatusOr<int64_t> SchedulerSliceOfThisThread() {
   return absl::UnimplementedError("per-thread scheduler slices need Linux");

@@ -27,6 +27,9 @@ namespace strata::http::internal {
 // 6.12 accepts the call and ignores the slice.
 absl::Status SetSchedulerSliceOfThisThread(int64_t slice_us);
 
+// Whether the running kernel takes per-thread SCHED_OTHER slices (Linux >= 6.12).
+bool KernelHonoursSchedulerSlices();
+
 // The calling thread's scheduler slice in microseconds as the kernel reports it (its default
 // slice when none was set), or an error as above.
 absl::StatusOr<int64_t> SchedulerSliceOfThisThread();
