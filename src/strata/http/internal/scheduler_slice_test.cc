@@ -25,13 +25,17 @@ TEST(SchedulerSliceTest, SetsTheCallingThreadsSlice) {
     ASSERT_TRUE(SetSchedulerSliceOfThisThread(300).ok());
     absl::StatusOr<int64_t> slice = SchedulerSliceOfThisThread();
     ASSERT_TRUE(slice.ok()) << slice.status();
-    if (KernelHonoursSchedulerSlices()) EXPECT_EQ(*slice, 300);
+    if (KernelHonoursSchedulerSlices()) {
+      EXPECT_EQ(*slice, 300);
+    }
   });
   // Another thread is not affected.
   OnNewThread([] {
     absl::StatusOr<int64_t> slice = SchedulerSliceOfThisThread();
     ASSERT_TRUE(slice.ok()) << slice.status();
-    if (KernelHonoursSchedulerSlices()) EXPECT_NE(*slice, 300);
+    if (KernelHonoursSchedulerSlices()) {
+      EXPECT_NE(*slice, 300);
+    }
   });
 }
 
@@ -43,7 +47,9 @@ TEST(SchedulerSliceTest, KeepsTheNiceValue) {
     ASSERT_TRUE(SetSchedulerSliceOfThisThread(1000).ok());
     errno = 0;
     EXPECT_EQ(getpriority(PRIO_PROCESS, tid), 7);
-    if (KernelHonoursSchedulerSlices()) EXPECT_EQ(*SchedulerSliceOfThisThread(), 1000);
+    if (KernelHonoursSchedulerSlices()) {
+      EXPECT_EQ(*SchedulerSliceOfThisThread(), 1000);
+    }
   });
 }
 
