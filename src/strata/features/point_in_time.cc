@@ -157,19 +157,19 @@ void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads,
   });
 }
 
-// The first position in [lo, hi) of the ascending `values` whose value exceeds `key` (hi when
+// The first position in [lo, hi) of `values` (ascending timestamps) whose timestamp exceeds `key` (hi when
 // none does): std::upper_bound without its hard-to-predict branch per step. Invariant: every
 // value before `base` is <= key and every value from base + n on is > key.
-int64_t UpperBound(const int64_t* values, int64_t lo, int64_t hi, int64_t key) {
+int64_t UpperBound(const internal::TimelineRow* values, int64_t lo, int64_t hi, int64_t key) {
   int64_t n = hi - lo;
   if (n == 0) return lo;
-  const int64_t* base = values + lo;
+  const internal::TimelineRow* base = values + lo;
   while (n > 1) {
     const int64_t half = n / 2;
-    base = base[half] <= key ? base + half : base;
+    base = base[half].timestamp <= key ? base + half : base;
     n -= half;
   }
-  return (base - values) + (*base <= key ? 1 : 0);
+  return (base - values) + (base->timestamp <= key ? 1 : 0);
 }
 
 // For each entity row, the chosen feature row or -1. Entity rows are first grouped by entity
@@ -190,7 +190,7 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
       [&](int64_t slot) { __builtin_prefetch(&by_entity[static_cast<size_t>(slot)], 1); },
       entity_start);
   const auto ttl = static_cast<uint64_t>(view.view->ttl_micros);
-  const int64_t* timestamps = timeline.timestamps.get();
+  const internal::TimelineRow* timeline_rows = timeline.rows.get();
   const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
   ParallelFor(tasks, threads, [&](int64_t task) {
     const int64_t first = task * kEntitiesPerSortTask;
@@ -208,14 +208,14 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
         const int64_t event = events[static_cast<size_t>(i)];
         // The last position with timestamp <= event: it has the highest (created, row) among
         // the rows at the latest qualifying timestamp.
-        const int64_t after = UpperBound(timestamps, lo, hi, event);
+        const int64_t after = UpperBound(timeline_rows, lo, hi, event);
         if (after == lo) continue;
         const int64_t chosen = after - 1;
         // event >= timestamp here, so the unsigned difference is exact across the whole range.
         const uint64_t age =
-            static_cast<uint64_t>(event) - static_cast<uint64_t>(timestamps[chosen]);
+            static_cast<uint64_t>(event) - static_cast<uint64_t>(timeline_rows[chosen].timestamp);
         if (ttl != 0 && age > ttl) continue;
-        matches[static_cast<size_t>(i)] = timeline.rows[static_cast<size_t>(chosen)];
+        matches[static_cast<size_t>(i)] = timeline_rows[chosen].row;
       }
     }
   });

@@ -15,23 +15,14 @@ using table::Column;
 // Rows per thread below which pass 1 runs on one thread (thread start-up would dominate).
 constexpr int64_t kMinRowsPerThread = 1 << 16;
 
-// Pass 1's copy of one kept feature row. No default member initializers on purpose: arrays of
-// millions of these are allocated uninitialized (make_unique_for_overwrite) and every element
-// is written before it is read, which saves zeroing (and faulting in) the memory twice.
-struct StagedRow {
-  int64_t timestamp;
-  int32_t row;
-  int32_t id;
-};
-
-// A (timestamp, row) pair for the rare groups whose timestamps span too wide a range to be
-// packed into one 64-bit sort key with their position.
-struct TimedRow {
+// A (timestamp, position in the group) pair for the rare groups whose timestamps span too wide
+// a range to be packed into one 64-bit sort key with their position.
+struct TimedPosition {
   int64_t timestamp = 0;
-  int32_t row = 0;
+  int32_t position = 0;
 
-  bool operator<(const TimedRow& o) const {
-    return timestamp != o.timestamp ? timestamp < o.timestamp : row < o.row;
+  bool operator<(const TimedPosition& o) const {
+    return timestamp != o.timestamp ? timestamp < o.timestamp : position < o.position;
   }
 };
 
@@ -47,66 +38,77 @@ int PartitionShift(int64_t rows, int32_t num_entities, int64_t rows_per_partitio
 
 // Reused buffers of one pass-2 worker.
 struct GroupScratch {
+  std::vector<TimelineRow> partition;  // the partition's rows before grouping
   std::vector<int64_t> slots;
   std::vector<uint64_t> keys;
-  std::vector<int32_t> rows;
-  std::vector<TimedRow> pairs;
+  std::vector<TimelineRow> group;
+  std::vector<TimedPosition> pairs;
 };
 
-// Orders one entity's group (timestamps ts[0..n) with their rows, given in source-row order)
-// by (timestamp, source row).
-void SortGroup(int64_t* ts, int32_t* rows, int64_t n, GroupScratch& scratch) {
+// Orders one entity's group (given in source-row order) by (timestamp, source row).
+void SortGroup(TimelineRow* rows, int64_t n, GroupScratch& scratch) {
   // Feature logs are usually written in time order: check before sorting. Equal timestamps
   // are then already in source-row order.
-  if (n < 2 || std::is_sorted(ts, ts + n)) return;
-  const auto [min_it, max_it] = std::minmax_element(ts, ts + n);
-  const auto base = static_cast<uint64_t>(*min_it);
-  const uint64_t range = static_cast<uint64_t>(*max_it) - base;
+  if (n < 2 || std::is_sorted(rows, rows + n, [](const TimelineRow& a, const TimelineRow& b) {
+        return a.timestamp < b.timestamp;
+      })) {
+    return;
+  }
+  int64_t min_ts = rows[0].timestamp;
+  int64_t max_ts = rows[0].timestamp;
+  for (int64_t k = 1; k < n; ++k) {
+    min_ts = std::min(min_ts, rows[k].timestamp);
+    max_ts = std::max(max_ts, rows[k].timestamp);
+  }
+  const auto base = static_cast<uint64_t>(min_ts);
+  const uint64_t range = static_cast<uint64_t>(max_ts) - base;
   const int position_bits = std::bit_width(static_cast<uint64_t>(n - 1));
+  scratch.group.assign(rows, rows + n);
   if ((range >> (64 - position_bits)) == 0) {
     // One integer key per row, (timestamp - min) above the row's position in the group: a plain
     // integer sort, and ties come out in position order, which is source-row order.
     scratch.keys.resize(static_cast<size_t>(n));
     for (int64_t k = 0; k < n; ++k) {
       scratch.keys[static_cast<size_t>(k)] =
-          ((static_cast<uint64_t>(ts[k]) - base) << position_bits) | static_cast<uint64_t>(k);
+          ((static_cast<uint64_t>(rows[k].timestamp) - base) << position_bits) |
+          static_cast<uint64_t>(k);
     }
     std::sort(scratch.keys.begin(), scratch.keys.end());
-    scratch.rows.assign(rows, rows + n);
     const uint64_t position_mask = (uint64_t{1} << position_bits) - 1;
     for (int64_t k = 0; k < n; ++k) {
-      const uint64_t key = scratch.keys[static_cast<size_t>(k)];
-      ts[k] = static_cast<int64_t>(base + (key >> position_bits));
-      rows[k] = scratch.rows[static_cast<size_t>(key & position_mask)];
+      rows[k] = scratch.group[static_cast<size_t>(scratch.keys[static_cast<size_t>(k)] &
+                                                  position_mask)];
     }
     return;
   }
   scratch.pairs.resize(static_cast<size_t>(n));
-  for (int64_t k = 0; k < n; ++k) scratch.pairs[static_cast<size_t>(k)] = {ts[k], rows[k]};
+  for (int64_t k = 0; k < n; ++k) {
+    scratch.pairs[static_cast<size_t>(k)] = {rows[k].timestamp, static_cast<int32_t>(k)};
+  }
+  // Positions are in source-row order, so (timestamp, position) orders as (timestamp, row).
   std::sort(scratch.pairs.begin(), scratch.pairs.end());
   for (int64_t k = 0; k < n; ++k) {
-    ts[k] = scratch.pairs[static_cast<size_t>(k)].timestamp;
-    rows[k] = scratch.pairs[static_cast<size_t>(k)].row;
+    rows[k] = scratch.group[static_cast<size_t>(scratch.pairs[static_cast<size_t>(k)].position)];
   }
 }
 
 // Within runs of equal timestamps: highest created timestamp last (a null one ranks below any
 // present one), then source order, so the last row of a run is the one a join chooses.
-void OrderTiesByCreated(const int64_t* ts, int32_t* rows, int64_t n, const Column& created) {
+void OrderTiesByCreated(TimelineRow* rows, int64_t n, const Column& created) {
   const bool nulls = created.null_count() > 0;
   const absl::Span<const int64_t> values = created.Int64s();
   auto key = [&](int32_t r) -> std::pair<bool, int64_t> {
     if (nulls && created.IsNull(r)) return {false, 0};
     return {true, values[static_cast<size_t>(r)]};
   };
-  auto before = [&](int32_t a, int32_t b) {
-    const auto ka = key(a);
-    const auto kb = key(b);
-    return ka != kb ? ka < kb : a < b;
+  auto before = [&](const TimelineRow& a, const TimelineRow& b) {
+    const auto ka = key(a.row);
+    const auto kb = key(b.row);
+    return ka != kb ? ka < kb : a.row < b.row;
   };
   for (int64_t run = 0; run < n;) {
     int64_t run_end = run + 1;
-    while (run_end < n && ts[run_end] == ts[run]) ++run_end;
+    while (run_end < n && rows[run_end].timestamp == rows[run].timestamp) ++run_end;
     if (run_end - run > 1) std::sort(rows + run, rows + run_end, before);
     run = run_end;
   }
@@ -152,7 +154,9 @@ EntityTimeline BuildEntityTimeline(const Column& timestamp, const Column* create
     }
   }
   partition_start[static_cast<size_t>(partitions)] = total;
-  auto staged = MakeUninitializedArray<StagedRow>(static_cast<size_t>(total));
+  EntityTimeline out;
+  out.rows = MakeUninitializedArray<TimelineRow>(static_cast<size_t>(total));
+  TimelineRow* staged = out.rows.get();
   ParallelFor(parts, threads, [&](int64_t part) {
     std::vector<int64_t>& slots = next[static_cast<size_t>(part)];
     const int64_t end = std::min(n, (part + 1) * part_rows);
@@ -160,16 +164,13 @@ EntityTimeline BuildEntityTimeline(const Column& timestamp, const Column* create
       if (!kept(r)) continue;
       const int32_t id = feature_ids[static_cast<size_t>(r)];
       staged[static_cast<size_t>(slots[static_cast<size_t>(id >> shift)]++)] =
-          StagedRow{ts[static_cast<size_t>(r)], static_cast<int32_t>(r), id};
+          TimelineRow{ts[static_cast<size_t>(r)], static_cast<int32_t>(r), id};
     }
   });
 
-  // Pass 2: one partition at a time per worker, grouped by entity and sorted in cache, written
-  // to the same positions of the output.
-  EntityTimeline out;
+  // Pass 2: one partition at a time per worker, copied out to a cache-sized scratch buffer,
+  // grouped by entity back into its own place, each group then sorted in cache.
   out.start.assign(static_cast<size_t>(num_entities) + 1, total);
-  out.rows = MakeUninitializedArray<int32_t>(static_cast<size_t>(total));
-  out.timestamps = MakeUninitializedArray<int64_t>(static_cast<size_t>(total));
   std::atomic<int64_t> next_partition{0};
   const int64_t workers = std::min<int64_t>(ResolveThreads(threads), partitions);
   ParallelFor(workers, threads, [&](int64_t) {
@@ -180,10 +181,11 @@ EntityTimeline BuildEntityTimeline(const Column& timestamp, const Column* create
           std::min<int64_t>(num_entities, first_entity + (int64_t{1} << shift));
       const int64_t lo = partition_start[static_cast<size_t>(p)];
       const int64_t hi = partition_start[static_cast<size_t>(p) + 1];
+      scratch.partition.assign(staged + lo, staged + hi);
       std::vector<int64_t>& slots = scratch.slots;
       slots.assign(static_cast<size_t>(end_entity - first_entity), 0);
-      for (int64_t k = lo; k < hi; ++k) {
-        ++slots[static_cast<size_t>(staged[static_cast<size_t>(k)].id - first_entity)];
+      for (const TimelineRow& s : scratch.partition) {
+        ++slots[static_cast<size_t>(s.entity - first_entity)];
       }
       int64_t slot = lo;
       for (int64_t e = first_entity; e < end_entity; ++e) {
@@ -192,22 +194,15 @@ EntityTimeline BuildEntityTimeline(const Column& timestamp, const Column* create
         slots[static_cast<size_t>(e - first_entity)] = slot;
         slot += count;
       }
-      for (int64_t k = lo; k < hi; ++k) {
-        const StagedRow& s = staged[static_cast<size_t>(k)];
-        const auto at = static_cast<size_t>(slots[static_cast<size_t>(s.id - first_entity)]++);
-        out.timestamps[at] = s.timestamp;
-        out.rows[at] = s.row;
+      for (const TimelineRow& s : scratch.partition) {
+        staged[slots[static_cast<size_t>(s.entity - first_entity)]++] = s;
       }
       // After the scatter, slots[e - first_entity] is where entity e's group ends.
       for (int64_t e = first_entity; e < end_entity; ++e) {
         const int64_t begin = out.start[static_cast<size_t>(e)];
         const int64_t size = slots[static_cast<size_t>(e - first_entity)] - begin;
-        int64_t* group_ts = out.timestamps.get() + begin;
-        int32_t* group_rows = out.rows.get() + begin;
-        SortGroup(group_ts, group_rows, size, scratch);
-        if (created != nullptr && size > 1) {
-          OrderTiesByCreated(group_ts, group_rows, size, *created);
-        }
+        SortGroup(staged + begin, size, scratch);
+        if (created != nullptr && size > 1) OrderTiesByCreated(staged + begin, size, *created);
       }
     }
   });

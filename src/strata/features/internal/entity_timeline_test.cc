@@ -92,10 +92,11 @@ void ExpectMatchesReference(const Input& in, int threads, int64_t rows_per_parti
     ASSERT_EQ(end - begin, static_cast<int64_t>(want.size())) << label << " entity " << e;
     for (int64_t k = begin; k < end; ++k) {
       const int32_t row = want[static_cast<size_t>(k - begin)];
-      ASSERT_EQ(t.rows[static_cast<size_t>(k)], row) << label << " entity " << e << " pos " << k;
-      ASSERT_EQ(t.timestamps[static_cast<size_t>(k)],
-                in.timestamp.Int64s()[static_cast<size_t>(row)])
+      const TimelineRow& got = t.rows[static_cast<size_t>(k)];
+      ASSERT_EQ(got.row, row) << label << " entity " << e << " pos " << k;
+      ASSERT_EQ(got.timestamp, in.timestamp.Int64s()[static_cast<size_t>(row)])
           << label << " entity " << e << " pos " << k;
+      ASSERT_EQ(got.entity, e) << label << " pos " << k;
     }
   }
 }
