@@ -140,6 +140,13 @@ absl::Status ParseTrafficFlag(std::string_view flag, bool with_percent, std::str
 
 int ServeCommand::Run() {
   if (!command_->parsed()) return -1;
+  if (scheduler_slice_us_ != 0 && (scheduler_slice_us_ < 100 || scheduler_slice_us_ > 100000)) {
+    std::fprintf(stderr,
+                 "strata serve: --scheduler-slice-us %d is outside [100, 100000] (0 keeps the "
+                 "kernel's default slice)\n",
+                 scheduler_slice_us_);
+    return 2;
+  }
   std::vector<serving::ModelUri> uris;
   std::vector<std::string> dirs;
   for (const std::string& m : models_) {
