@@ -40,8 +40,8 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->capture_default_str();
   command_->add_option("--scheduler-slice-us", scheduler_slice_us_,
                        "Scheduler slice the I/O threads ask Linux >= 6.12 for, 100-100000 us "
-                       "(0 = the kernel's default): short slices cut the latency tail when the "
-                       "cores are shared")
+                       "(0 = the kernel's default); a short slice (100) is meant to cut the "
+                       "latency tail when the cores are shared")
       ->capture_default_str();
   command_->add_option("--max-request-rows", max_request_rows_, "Rows per request at most")
       ->capture_default_str();
