@@ -18,6 +18,9 @@ Measures:
 
 Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
        [--loadgen PATH]  (default: compiles bench/loadgen.cc with g++ -O2 into build/loadgen)
+       [--skip-flask] [--server-threads 2] [--loadgen-threads 2] [--server-cpus L]
+       [--loadgen-cpus L] [--serve-args '--scheduler-slice-us 100']
+       (the half-rate setups compared in bench/results/serving_p99.md)
 """
 import argparse
 import json
