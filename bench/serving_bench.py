@@ -18,6 +18,9 @@ Measures:
 
 Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
        [--loadgen PATH]  (default: compiles bench/loadgen.cc with g++ -O2 into build/loadgen)
+       [--skip-flask] [--server-threads 2] [--loadgen-threads 2] [--server-cpus L]
+       [--loadgen-cpus L] [--serve-args '--scheduler-slice-us 100']
+       (the half-rate setups compared in bench/results/serving_p99.md)
 """
 import argparse
 import json
@@ -75,11 +78,16 @@ def build_loadgen(path):
     return out
 
 
-def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2):
-    out = subprocess.run([binary, "--port", str(port), "--path", path, "--body-file", body_file,
-                          "--rate", str(rate), "--connections", str(conns),
-                          "--threads", str(threads),
-                          "--duration", str(duration), "--warmup", "2"],
+def pinned(cpus, args):
+    """`args` run on the CPU list `cpus` (taskset syntax), or anywhere when it is empty."""
+    return (["taskset", "-c", cpus] + args) if cpus else args
+
+
+def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2, cpus=""):
+    out = subprocess.run(pinned(cpus, [binary, "--port", str(port), "--path", path,
+                                       "--body-file", body_file, "--rate", str(rate),
+                                       "--connections", str(conns), "--threads", str(threads),
+                                       "--duration", str(duration), "--warmup", "2"]),
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
@@ -139,11 +147,12 @@ def train_package(strata, tmp):
     return pkg, row, expected, model
 
 
-def start_strata(strata, pkg, tmp, extra=()):
+def start_strata(strata, pkg, tmp, extra=(), threads=2, cpus=""):
     port = free_port()
     log = open(os.path.join(tmp, f"serve-{port}.log"), "wb")
-    proc = subprocess.Popen([strata, "serve", "--model", pkg, "--port", str(port),
-                             "--threads", "2", *extra], stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(pinned(cpus, [strata, "serve", "--model", pkg, "--port", str(port),
+                                          "--threads", str(threads), *extra]),
+                            stdout=subprocess.DEVNULL, stderr=log)
     wait_port(port)
     return proc, port
 
@@ -174,6 +183,16 @@ def main():
                     help="a built bench/loadgen (default: compile it into build/loadgen)")
     ap.add_argument("--batching", action="store_true",
                     help="also run with --max-batch-size 64 --max-queue-delay-us 200")
+    ap.add_argument("--server-threads", type=int, default=2,
+                    help="strata serve --threads (2 = one per core here, the default)")
+    ap.add_argument("--server-cpus", default="", help="taskset CPU list for strata serve")
+    ap.add_argument("--loadgen-threads", type=int, default=2,
+                    help="threads of the open-loop generator (2 = like wrk -t2)")
+    ap.add_argument("--loadgen-cpus", default="", help="taskset CPU list for the loadgen")
+    ap.add_argument("--serve-args", default="",
+                    help="extra strata serve flags, e.g. '--scheduler-slice-us 0' (the kernel's "
+                         "default slice)")
+    ap.add_argument("--skip-flask", action="store_true", help="leave out the Flask peer")
     args = ap.parse_args()
     strata = os.path.abspath(args.strata)
     tmp = tempfile.mkdtemp(prefix="strata-serving-bench-")
@@ -192,29 +211,35 @@ def main():
                 f.write(body)
             bodies[name] = path
         print(f"bodies: matrix {len(matrix_body)} bytes, columns {len(columns_body)} bytes")
+        print(f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; strata serve --threads "
+              f"{args.server_threads} {args.serve_args} cpus '{args.server_cpus}'; loadgen "
+              f"--threads {args.loadgen_threads} cpus '{args.loadgen_cpus}'", flush=True)
 
         nginx, nginx_port = start_nginx(tmp)
         procs.append(nginx)
-        configs = [("strata", [])]
+        configs = [("strata", args.serve_args.split())]
         if args.batching:
-            configs.append(("strata+batching", ["--max-batch-size", "64",
-                                                "--max-queue-delay-us", "200"]))
+            configs.append(("strata+batching", args.serve_args.split() +
+                            ["--max-batch-size", "64", "--max-queue-delay-us", "200"]))
         nginx_r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
         print(f"nginx 60-byte body   -t2 -c64: {fmt(nginx_r)}")
         stop(nginx)
         procs.remove(nginx)
-        gunicorn, gunicorn_port = start_gunicorn(tmp, model)
-        procs.append(gunicorn)
-        got = post_v2(gunicorn_port, matrix_body)
-        assert abs(got - expected) <= 1e-6, (got, expected)
-        g = wrk(f"http://127.0.0.1:{gunicorn_port}", "v2_infer.lua", duration=args.duration,
-                env={"BODY_FILE": bodies["matrix"], "INFER_PATH": "/v2/models/trees/infer"})
-        print(f"flask+gunicorn (2 sync workers, xgboost inplace_predict) V2 matrix -t2 -c64: "
-              f"{fmt(g)}  ratio to nginx {g['rps'] / nginx_r['rps']:.2f}")
-        stop(gunicorn)
-        procs.remove(gunicorn)
+        g = {"rps": float("nan")}
+        if not args.skip_flask:
+            gunicorn, gunicorn_port = start_gunicorn(tmp, model)
+            procs.append(gunicorn)
+            got = post_v2(gunicorn_port, matrix_body)
+            assert abs(got - expected) <= 1e-6, (got, expected)
+            g = wrk(f"http://127.0.0.1:{gunicorn_port}", "v2_infer.lua", duration=args.duration,
+                    env={"BODY_FILE": bodies["matrix"], "INFER_PATH": "/v2/models/trees/infer"})
+            print(f"flask+gunicorn (2 sync workers, xgboost inplace_predict) V2 matrix -t2 -c64: "
+                  f"{fmt(g)}  ratio to nginx {g['rps'] / nginx_r['rps']:.2f}")
+            stop(gunicorn)
+            procs.remove(gunicorn)
         for label, extra in configs:
-            proc, port = start_strata(strata, pkg, tmp, extra)
+            proc, port = start_strata(strata, pkg, tmp, extra, args.server_threads,
+                                      args.server_cpus)
             procs.append(proc)
             # Correctness first: the served prediction equals xgboost's own.
             got = post_v2(port, matrix_body)
@@ -227,9 +252,10 @@ def main():
                       f"ratio to nginx {r['rps'] / nginx_r['rps']:.2f}  "
                       f"to flask+gunicorn {r['rps'] / g['rps']:.1f}")
                 half = loadgen(lg, port, "/v2/models/trees/infer", body_path,
-                               round(r["rps"] / 2), args.duration)
-                print(f"{label} V2 {body_name:<7} open loop at half the max rate (2 threads, 64 conns): "
-                      f"{fmt_open_loop(half)}")
+                               round(r["rps"] / 2), args.duration,
+                               threads=args.loadgen_threads, cpus=args.loadgen_cpus)
+                print(f"{label} V2 {body_name:<7} open loop at half the max rate "
+                      f"({args.loadgen_threads} threads, 64 conns): {fmt_open_loop(half)}")
             stop(proc)
             procs.remove(proc)
     finally:

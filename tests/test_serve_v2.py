@@ -170,6 +170,21 @@ def check_metrics(c):
     assert fails >= 20 * 5, fails  # the decoded-but-refused requests of the corpus at least
 
 
+def check_scheduler_slice_flag(pkg):
+    # The I/O threads' scheduler slice: out of the kernel's range is a usage error; 0 (the
+    # kernel's default) and an in-range value serve.
+    r = subprocess.run([STRATA_BIN, "serve", "--port", "0", "--model", pkg,
+                        "--scheduler-slice-us", "50"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--scheduler-slice-us 50 is outside [100, 100000]" in r.stderr, \
+        (r.returncode, r.stderr)
+    for slice_us in ("0", "250"):
+        serve = Serve(["--model", pkg, "--scheduler-slice-us", slice_us])
+        c = Client(serve.port)
+        assert c.ok("GET", "/v2/models/churn/ready")["ready"] is True
+        c.close()
+        assert serve.stop() == 0, serve.text()
+
+
 def main():
     checks = Checks()
     tmp = tempfile.mkdtemp(prefix="strata-serve-pkg-")
@@ -187,6 +202,7 @@ def main():
                    (_ for _ in ()).throw(AssertionError(serve.text())))
         c.close()
         assert serve.stop() == 0, serve.text()
+    checks.run("--scheduler-slice-us range and values", check_scheduler_slice_flag, pkg)
     checks.finish()
 
 

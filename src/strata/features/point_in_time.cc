@@ -11,6 +11,7 @@
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/features/internal/entity_ids.h"
+#include "strata/features/internal/entity_timeline.h"
 #include "strata/features/internal/gather.h"
 
 namespace strata::features {
@@ -112,14 +113,6 @@ absl::StatusOr<ResolvedView> Resolve(const Table& entities, const FeatureViewJoi
   return out;
 }
 
-// Feature rows grouped by entity id and ordered by (timestamp, created, source row) within
-// each group: group e is positions [start[e], start[e + 1]) of `rows` and `timestamps`.
-struct EntityTimeline {
-  std::vector<int64_t> start;
-  std::vector<int32_t> rows;
-  std::vector<int64_t> timestamps;
-};
-
 // A stable counting sort of positions [0, n) by their id (ids[i] in [0, num_entities) or -1):
 // fills start (num_entities + 1 group bounds) and calls place(slot, position) for every
 // position whose id is not -1 and that keep(position) accepts; place_hint(slot) may prefetch
@@ -164,85 +157,26 @@ void GroupById(const int32_t* ids, int64_t n, int32_t num_entities, int threads,
   });
 }
 
-// One feature row in its entity's group, carrying its timestamp so that ordering a group
-// compares contiguous memory instead of chasing row indexes into the columns. 16 bytes: the
-// created timestamp is consulted only for the rare runs of equal timestamps.
-struct TimelineEntry {
-  int64_t timestamp = 0;
-  int64_t row = 0;
-
-  bool operator<(const TimelineEntry& o) const {
-    return timestamp != o.timestamp ? timestamp < o.timestamp : row < o.row;
+// The first position in [lo, hi) of `values` (ascending timestamps) whose timestamp exceeds `key` (hi when
+// none does): std::upper_bound without its hard-to-predict branch per step. Invariant: every
+// value before `base` is <= key and every value from base + n on is > key.
+int64_t UpperBound(const internal::TimelineRow* values, int64_t lo, int64_t hi, int64_t key) {
+  int64_t n = hi - lo;
+  if (n == 0) return lo;
+  const internal::TimelineRow* base = values + lo;
+  while (n > 1) {
+    const int64_t half = n / 2;
+    base = base[half].timestamp <= key ? base + half : base;
+    n -= half;
   }
-};
-
-EntityTimeline BuildTimeline(const ResolvedView& view, const internal::EntityIds& ids,
-                             int threads) {
-  EntityTimeline out;
-  const absl::Span<const int64_t> ts = view.timestamp->Int64s();
-  const bool ts_nulls = view.timestamp->null_count() > 0;
-  const Column* created = view.created;
-  const bool created_nulls = created != nullptr && created->null_count() > 0;
-  const absl::Span<const int64_t> created_values =
-      created != nullptr ? created->Int64s() : absl::Span<const int64_t>();
-  const auto feature_rows = static_cast<int64_t>(ids.feature_ids.size());
-  auto created_key = [&](int64_t r) -> std::pair<bool, int64_t> {
-    if (created_nulls && created->IsNull(r)) return {false, 0};
-    return {true, created_values[static_cast<size_t>(r)]};
-  };
-  auto by_created = [&](const TimelineEntry& a, const TimelineEntry& b) {
-    const auto ca = created_key(a.row);
-    const auto cb = created_key(b.row);
-    return ca != cb ? ca < cb : a.row < b.row;
-  };
-  auto qualifies = [&](int64_t r) { return !(ts_nulls && view.timestamp->IsNull(r)); };
-  std::vector<TimelineEntry> entries(static_cast<size_t>(feature_rows));
-  GroupById(
-      ids.feature_ids.data(), feature_rows, ids.num_entities, threads, qualifies,
-      [&](int64_t slot, int64_t r) {
-        entries[static_cast<size_t>(slot)] = {ts[static_cast<size_t>(r)], r};
-      },
-      // No write prefetch here: on the 5M-row benchmark it made the scatter slower.
-      [](int64_t) {}, out.start);
-  const auto total = static_cast<size_t>(out.start.back());
-  entries.resize(total);
-  out.rows.resize(total);
-  out.timestamps.resize(total);
-  const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
-  ParallelFor(tasks, threads, [&](int64_t task) {
-    const int64_t first = task * kEntitiesPerSortTask;
-    const int64_t last = std::min<int64_t>(ids.num_entities, first + kEntitiesPerSortTask);
-    const auto begin = entries.begin() + out.start[static_cast<size_t>(first)];
-    for (int64_t e = first; e < last; ++e) {
-      const auto group_begin = entries.begin() + out.start[static_cast<size_t>(e)];
-      const auto group_end = entries.begin() + out.start[static_cast<size_t>(e) + 1];
-      // Feature logs are usually written in time order: check before sorting.
-      if (!std::is_sorted(group_begin, group_end)) std::sort(group_begin, group_end);
-      if (created == nullptr) continue;
-      // Runs of equal timestamps: highest created last (a null created ranks below any
-      // present one), then source order, so the last entry of a run is the one chosen.
-      for (auto run = group_begin; run != group_end;) {
-        auto run_end = run + 1;
-        while (run_end != group_end && run_end->timestamp == run->timestamp) ++run_end;
-        if (run_end - run > 1) std::sort(run, run_end, by_created);
-        run = run_end;
-      }
-    }
-    const auto end = entries.begin() + out.start[static_cast<size_t>(last)];
-    for (auto it = begin; it != end; ++it) {
-      const auto p = static_cast<size_t>(it - entries.begin());
-      out.timestamps[p] = it->timestamp;
-      out.rows[p] = static_cast<int32_t>(it->row);
-    }
-  });
-  return out;
+  return (base - values) + (base->timestamp <= key ? 1 : 0);
 }
 
 // For each entity row, the chosen feature row or -1. Entity rows are first grouped by entity
 // id (a counting sort), so each entity's timeline is read once, while it is in cache, by all
 // of its entity rows, and the timelines are visited in memory order.
 std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& ids,
-                           const EntityTimeline& timeline, const Column& event_ts, int threads) {
+                           const internal::EntityTimeline& timeline, const Column& event_ts, int threads) {
   const auto n = static_cast<int64_t>(ids.entity_ids.size());
   std::vector<int64_t> matches(static_cast<size_t>(n), -1);
   const absl::Span<const int64_t> events = event_ts.Int64s();
@@ -256,7 +190,7 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
       [&](int64_t slot) { __builtin_prefetch(&by_entity[static_cast<size_t>(slot)], 1); },
       entity_start);
   const auto ttl = static_cast<uint64_t>(view.view->ttl_micros);
-  const int64_t* timestamps = timeline.timestamps.data();
+  const internal::TimelineRow* timeline_rows = timeline.rows.get();
   const int64_t tasks = (ids.num_entities + kEntitiesPerSortTask - 1) / kEntitiesPerSortTask;
   ParallelFor(tasks, threads, [&](int64_t task) {
     const int64_t first = task * kEntitiesPerSortTask;
@@ -274,14 +208,14 @@ std::vector<int64_t> Probe(const ResolvedView& view, const internal::EntityIds& 
         const int64_t event = events[static_cast<size_t>(i)];
         // The last position with timestamp <= event: it has the highest (created, row) among
         // the rows at the latest qualifying timestamp.
-        const int64_t* after = std::upper_bound(timestamps + lo, timestamps + hi, event);
-        if (after == timestamps + lo) continue;
-        const int64_t chosen = (after - timestamps) - 1;
+        const int64_t after = UpperBound(timeline_rows, lo, hi, event);
+        if (after == lo) continue;
+        const int64_t chosen = after - 1;
         // event >= timestamp here, so the unsigned difference is exact across the whole range.
         const uint64_t age =
-            static_cast<uint64_t>(event) - static_cast<uint64_t>(timestamps[chosen]);
+            static_cast<uint64_t>(event) - static_cast<uint64_t>(timeline_rows[chosen].timestamp);
         if (ttl != 0 && age > ttl) continue;
-        matches[static_cast<size_t>(i)] = timeline.rows[static_cast<size_t>(chosen)];
+        matches[static_cast<size_t>(i)] = timeline_rows[chosen].row;
       }
     }
   });
@@ -330,7 +264,8 @@ absl::StatusOr<Table> PointInTimeJoin(const Table& entities,
   for (const ResolvedView& view : resolved) {
     const internal::EntityIds ids =
         internal::AssignEntityIds(view.feature_keys, view.entity_keys, threads);
-    const EntityTimeline timeline = BuildTimeline(view, ids, threads);
+    const internal::EntityTimeline timeline = internal::BuildEntityTimeline(
+        *view.timestamp, view.created, ids.feature_ids, ids.num_entities, threads);
     const std::vector<int64_t> matches = Probe(view, ids, timeline, **event_ts, threads);
     for (size_t f = 0; f < view.features.size(); ++f) {
       ASSIGN_OR_RETURN(Column column, internal::GatherRows(*view.features[f], matches, threads));

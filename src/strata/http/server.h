@@ -24,6 +24,14 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 5000;  // 0 picks an ephemeral port; see Server::port().
   int threads = 0;  // 0 = one per core.
+  // Scheduler slice the I/O threads ask Linux for (>= 6.12; EEVDF's per-thread slice,
+  // 100-100000 us), 0 = the kernel's default (1.4 ms on 2 cores). A short slice (100) lets an
+  // I/O thread that wakes for a request while the cores are busy run within ~0.1 ms instead of
+  // waiting out other tasks' slices, which is where the p99 of a one-row predict goes on a
+  // shared machine; it does not change the threads' share of CPU time, but may cost some
+  // throughput at saturation (more preemptions). Off by default until a quiet-machine A/B
+  // (bench/results/serving_p99.md) shows the gain and the cost. See internal/scheduler_slice.h.
+  int scheduler_slice_us = 0;
   // Bodies above this get 413 unless the route sets its own limit.
   uint64_t max_body_bytes = 64ull << 20;
   // A request must arrive completely within this time (slow-loris guard); idle keep-alive

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "strata/http/client.h"
+#include "strata/http/internal/scheduler_slice.h"
 #include "strata/http/testing/raw_socket.h"
 
 namespace strata::http {
@@ -490,6 +491,44 @@ TEST(ServerTest, WritesAccessLog) {
   EXPECT_THAT(lines[0], StartsWith("{\"ts\":\"20"));
   EXPECT_THAT(lines[1], HasSubstr("\"path\":\"/nope\\\"x\",\"status\":404"));
   EXPECT_THAT(lines[1], HasSubstr("\"route\":\"unmatched\""));
+}
+
+// The I/O threads run with ServerOptions::scheduler_slice_us (0 = the kernel's default).
+TEST(ServerTest, IoThreadsRunWithTheConfiguredSchedulerSlice) {
+  Router router;
+  router.Add("GET", "/slice", [](const Request&, Response& res) {
+    absl::StatusOr<int64_t> slice = internal::SchedulerSliceOfThisThread();
+    res.body = slice.ok() ? absl::StrCat(*slice) : slice.status().ToString();
+  });
+  ServerOptions options;
+  options.scheduler_slice_us = 300;
+  auto server = StartOrDie(router, options);
+  ASSERT_NE(server, nullptr);
+  auto client = ClientFor(*server);
+  const std::string configured = SendOk(*client, "GET", "/slice").body;
+  server->Stop();
+
+  options.scheduler_slice_us = 0;
+  server = StartOrDie(router, options);
+  ASSERT_NE(server, nullptr);
+  client = ClientFor(*server);
+  const std::string kernel_default = SendOk(*client, "GET", "/slice").body;
+  // Before Linux 6.12 the kernel ignores the slice (and the server serves all the same).
+  if (internal::KernelHonoursSchedulerSlices()) {
+    EXPECT_EQ(configured, "300");
+    EXPECT_NE(kernel_default, "300");
+  }
+}
+
+TEST(ServerTest, RefusesASchedulerSliceOutsideTheKernelsRange) {
+  for (int bad : {-1, 50, 100001}) {
+    ServerOptions options;
+    options.port = 0;
+    options.scheduler_slice_us = bad;
+    auto server = Server::Start(EchoRouter(), options);
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(server.status().message(), HasSubstr("scheduler_slice_us")) << bad;
+  }
 }
 
 }  // namespace

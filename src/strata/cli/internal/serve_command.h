@@ -30,6 +30,7 @@ class ServeCommand {
   std::string host_ = "127.0.0.1";
   int port_ = 8000;
   int threads_ = 0;
+  int scheduler_slice_us_ = 0;  // http::ServerOptions::scheduler_slice_us
   int64_t max_request_rows_ = 100000;
   int64_t max_batch_size_ = 0;
   int64_t max_queue_delay_us_ = 500;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "strata/base/parallel.h"
@@ -28,7 +30,7 @@ void ForChunks(int64_t n, int threads, const Fn& fn) {
 // Ids of one key column's values on both sides. The feature side defines the ids (in order of
 // first appearance); entity values that no feature row has become -1, as do nulls.
 template <typename Key, typename FeatureKeyAt, typename EntityKeyAt>
-void DenseIds(const Column& feature, const Column& entity, const FeatureKeyAt& feature_key,
+int32_t DenseIds(const Column& feature, const Column& entity, const FeatureKeyAt& feature_key,
               const EntityKeyAt& entity_key, int threads, std::vector<int32_t>& feature_out,
               std::vector<int32_t>& entity_out) {
   absl::flat_hash_map<Key, int32_t> ids;
@@ -54,23 +56,40 @@ void DenseIds(const Column& feature, const Column& entity, const FeatureKeyAt& f
       entity_out[static_cast<size_t>(r)] = id;
     }
   });
+  return static_cast<int32_t>(ids.size());
 }
 
 // Integer keys that span a small range (ids 0..N, the usual case) are numbered through an
 // array indexed by value instead of a hash map. Returns false, doing nothing, when the range
 // is too wide for that to pay (more than 4 slots per feature row, or over 2^26 slots).
+// `count` gets the number of ids.
 bool DenseRangeIds(const Column& feature, const Column& entity,
                    absl::Span<const int64_t> feature_values,
                    absl::Span<const int64_t> entity_values, int threads,
-                   std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out) {
+                   std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out,
+                   int32_t& count) {
   const int64_t feature_rows = feature.size();
   const bool feature_nulls = feature.null_count() > 0;
+  // The key range, one (min, max) per chunk, folded after.
+  const int64_t chunks = (feature_rows + kProbeChunk - 1) / kProbeChunk;
+  std::vector<std::pair<int64_t, int64_t>> ranges(
+      static_cast<size_t>(chunks),
+      {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()});
+  ForChunks(feature_rows, threads, [&](int64_t begin, int64_t end) {
+    int64_t chunk_lo = std::numeric_limits<int64_t>::max();
+    int64_t chunk_hi = std::numeric_limits<int64_t>::min();
+    for (int64_t r = begin; r < end; ++r) {
+      if (feature_nulls && feature.IsNull(r)) continue;
+      chunk_lo = std::min(chunk_lo, feature_values[static_cast<size_t>(r)]);
+      chunk_hi = std::max(chunk_hi, feature_values[static_cast<size_t>(r)]);
+    }
+    ranges[static_cast<size_t>(begin / kProbeChunk)] = {chunk_lo, chunk_hi};
+  });
   int64_t lo = std::numeric_limits<int64_t>::max();
   int64_t hi = std::numeric_limits<int64_t>::min();
-  for (int64_t r = 0; r < feature_rows; ++r) {
-    if (feature_nulls && feature.IsNull(r)) continue;
-    lo = std::min(lo, feature_values[static_cast<size_t>(r)]);
-    hi = std::max(hi, feature_values[static_cast<size_t>(r)]);
+  for (const auto& [chunk_lo, chunk_hi] : ranges) {
+    lo = std::min(lo, chunk_lo);
+    hi = std::max(hi, chunk_hi);
   }
   if (lo > hi) return false;  // no present key: the hash path handles it
   // hi - lo as unsigned cannot overflow; compare before converting.
@@ -105,25 +124,27 @@ bool DenseRangeIds(const Column& feature, const Column& entity,
       entity_out[static_cast<size_t>(r)] = id;
     }
   });
+  count = next;
   return true;
 }
 
-void ColumnIds(const Column& feature, const Column& entity, int threads,
-               std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out) {
+// Returns the number of ids given to the feature side's distinct values.
+int32_t ColumnIds(const Column& feature, const Column& entity, int threads,
+                  std::vector<int32_t>& feature_out, std::vector<int32_t>& entity_out) {
   if (feature.IsStringLike()) {
     // string_view keys point into the columns' immutable storage, which outlives the map.
-    DenseIds<std::string_view>(
+    return DenseIds<std::string_view>(
         feature, entity, [&](int64_t r) { return feature.StringAt(r); },
         [&](int64_t r) { return entity.StringAt(r); }, threads, feature_out, entity_out);
-    return;
   }
   const absl::Span<const int64_t> feature_values = feature.Int64s();
   const absl::Span<const int64_t> entity_values = entity.Int64s();
+  int32_t count = 0;
   if (DenseRangeIds(feature, entity, feature_values, entity_values, threads, feature_out,
-                    entity_out)) {
-    return;
+                    entity_out, count)) {
+    return count;
   }
-  DenseIds<int64_t>(
+  return DenseIds<int64_t>(
       feature, entity, [&](int64_t r) { return feature_values[static_cast<size_t>(r)]; },
       [&](int64_t r) { return entity_values[static_cast<size_t>(r)]; }, threads, feature_out,
       entity_out);
@@ -145,11 +166,10 @@ EntityIds AssignEntityIds(absl::Span<const Column* const> feature_keys,
   const size_t entity_rows = static_cast<size_t>(entity_keys[0]->size());
   out.feature_ids.resize(feature_rows);
   out.entity_ids.resize(entity_rows);
-  ColumnIds(*feature_keys[0], *entity_keys[0], threads, out.feature_ids, out.entity_ids);
+  const int32_t first_ids =
+      ColumnIds(*feature_keys[0], *entity_keys[0], threads, out.feature_ids, out.entity_ids);
   if (feature_keys.size() == 1) {
-    int32_t max_id = -1;
-    for (int32_t id : out.feature_ids) max_id = std::max(max_id, id);
-    out.num_entities = max_id + 1;
+    out.num_entities = first_ids;
     return out;
   }
   // More keys: fold each column's ids into the tuple id so far, (tuple, column id) -> tuple.
