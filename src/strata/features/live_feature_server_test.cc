@@ -94,7 +94,7 @@ TEST_F(LiveFeatureServerTest, WaitsForAnApplyThenFollowsNewVersions) {
   ASSERT_TRUE(Eventually([&] { return live->Current().ok(); }));
   LiveFeatureServer::Snapshot v1 = live->Current().value();
   EXPECT_EQ(v1.server->registry_version(), 1);
-  EXPECT_TRUE(std::filesystem::is_directory(home_ / "online" / "demo"));
+  EXPECT_TRUE(std::filesystem::is_directory(home_ / "online.lmdb" / "demo"));
 
   FeatureRepository changed = Repo("demo");
   changed.feature_views[0].schema.push_back({"f2", DataType::kInt64});

@@ -11,10 +11,7 @@
 #include "strata/base/status_macros.h"
 #include "strata/cli/internal/features_commands.h"
 #include "strata/cli/internal/home_stores.h"
-#include "strata/features/definitions.h"
-#include "strata/features/feature_registry.h"
-#include "strata/features/materialize.h"
-#include "strata/features/online_store.h"
+#include "strata/features/feature_store.h"
 #include "strata/io/csv_reader.h"
 #include "strata/lineage/lineage_store.h"
 
