@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
+#include "strata/api/v2_protocol.h"
 #include "strata/base/strings.h"
 #include "strata/io/csv_reader.h"
 
@@ -73,39 +74,6 @@ absl::StatusOr<int64_t> GetTimestamp(element e, std::string_view member) {
   return micros;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendInt(int64_t v, std::string* out) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
@@ -137,7 +105,7 @@ void AppendValue(const features::OnlineValue& value, std::string* out) {
       AppendDouble(std::get<double>(value), out);
       break;
     case 4:
-      AppendJsonString(std::get<std::string>(value), out);
+      AppendJsonString(std::get<std::string>(value), *out);
       break;
     default:
       out->push_back('"');
@@ -281,7 +249,7 @@ std::string EncodeOnlineFeaturesResponse(const features::OnlineFeaturesResponse&
   out.append("{\"metadata\":{\"feature_names\":[");
   for (size_t c = 0; c < response.columns.size(); ++c) {
     if (c > 0) out.push_back(',');
-    AppendJsonString(response.columns[c].name, &out);
+    AppendJsonString(response.columns[c].name, out);
   }
   out.append("]},\"results\":[");
   for (size_t c = 0; c < response.columns.size(); ++c) {
