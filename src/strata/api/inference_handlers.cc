@@ -13,10 +13,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/api/errors.h"
+#include "strata/api/internal/entity_features.h"
 #include "strata/api/internal/request_trace.h"
 #include "strata/api/internal/v2_binary.h"
 #include "strata/api/rest_protocols.h"
 #include "strata/api/v2_protocol.h"
+#include "strata/base/clock.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 
@@ -127,6 +129,39 @@ absl::StatusOr<V2InferRequest> DecodeV2Body(const http::Request& req,
   return request;
 }
 
+// A model naming a feature service, served with a feature server: a request carrying the
+// signature's inputs decodes as usual; otherwise it may carry only the service's entity keys,
+// and the features are read in process (api/internal/entity_features.h).
+absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
+                                                    const models::Model& model,
+                                                    features::LiveFeatureServer& features,
+                                                    int64_t max_rows,
+                                                    internal::V2BinaryOutputs& binary_outputs) {
+  absl::StatusOr<V2InferRequest> full =
+      DecodeV2Body(req, model.manifest().signature, max_rows, binary_outputs);
+  if (full.ok()) return full;
+  const std::string& service = model.manifest().feature_service;
+  ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features.Current());
+  ASSIGN_OR_RETURN(models::Signature keys, internal::EntityKeySignature(*snapshot.server, service));
+  internal::V2BinaryOutputs entity_outputs;
+  absl::StatusOr<V2InferRequest> entity = DecodeV2Body(req, keys, max_rows, entity_outputs);
+  if (!entity.ok()) {
+    std::string names;
+    for (const models::ColumnSpec& k : keys.inputs) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", k.name);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(full.status().message(), " (or send only the entity keys of feature service '",
+                     service, "': ", names, ")"));
+  }
+  binary_outputs = std::move(entity_outputs);
+  ASSIGN_OR_RETURN(entity->inputs,
+                   internal::ReadModelInputs(*snapshot.server, *snapshot.store, service,
+                                             entity->inputs, model.manifest().signature,
+                                             NowMillis() * 1000));
+  return entity;
+}
+
 void WriteV2BinaryAnswer(const ServedVersion& served, std::string_view id,
                          const models::Model::Predictions& predictions,
                          const std::vector<std::string>& requested,
@@ -166,8 +201,8 @@ void ShadowV2(const ModelServer& server, std::shared_ptr<const ServedVersion> sh
 }
 
 void HandleInfer(const std::shared_ptr<const ModelServer>& server,
-                 const std::shared_ptr<RequestLog>& log, http::Request&& req,
-                 http::Responder responder) {
+                 const std::shared_ptr<RequestLog>& log, features::LiveFeatureServer* features,
+                 http::Request&& req, http::Responder responder) {
   RequestTrace trace(req, "v2", log);
   std::optional<ModelPath> path = ParseModelPath(req.wildcard);
   if (!path.has_value() || path->action != "infer") {
@@ -187,8 +222,11 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server,
   // matrix. Binary tensors (a header length), binary outputs and logged requests (the log
   // records the decoded columns) take the general path.
   const bool binary_request = !req.Header(internal::kInferenceHeaderContentLength).empty();
+  features::LiveFeatureServer* entity_features =
+      v.model().manifest().feature_service.empty() ? nullptr : features;
   std::optional<V2FeatureRequest> fast;
-  if (!binary_request && !trace.logged() && !internal::MayRequestBinaryOutputs(req.body)) {
+  if (!binary_request && !trace.logged() && entity_features == nullptr &&
+      !internal::MayRequestBinaryOutputs(req.body)) {
     fast = DecodeV2FeatureRequest(req.body, v.model(), server->options().max_request_rows);
   }
   std::optional<V2InferRequest> decoded;
@@ -199,8 +237,12 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server,
     id = &fast->id;
     requested = &fast->requested_outputs;
   } else {
-    absl::StatusOr<V2InferRequest> general = DecodeV2Body(
-        req, v.model().manifest().signature, server->options().max_request_rows, binary_outputs);
+    absl::StatusOr<V2InferRequest> general =
+        entity_features != nullptr
+            ? DecodeV2WithFeatures(req, v.model(), *entity_features,
+                                   server->options().max_request_rows, binary_outputs)
+            : DecodeV2Body(req, v.model().manifest().signature,
+                           server->options().max_request_rows, binary_outputs);
     if (!general.ok()) {
       // Counted as a failed request of the version, as Triton does for malformed requests.
       v.stats().RecordRequest(false, 0);
@@ -450,7 +492,8 @@ void WriteServingHttpError(int http_status, std::string_view message, http::Resp
 }
 
 void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router& router,
-                        std::shared_ptr<RequestLog> request_log) {
+                        std::shared_ptr<RequestLog> request_log,
+                        features::LiveFeatureServer* features) {
   router.Add("GET", "/v2/health/live", [](const http::Request&, http::Response& res) {
     WriteJson("{\"live\":true}", res);
   });
@@ -466,8 +509,10 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     HandleModelGet(*server, req, res);
   });
   router.AddAsync("POST", "/v2/models/*",
-                  [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleInfer(server, request_log, std::move(req), std::move(responder));
+                  [server, request_log, features](http::Request&& req,
+                                                  http::Responder responder) {
+                    HandleInfer(server, request_log, features, std::move(req),
+                                std::move(responder));
                   });
   // TF Serving REST.
   router.Add("GET", "/v1/models/*", [server](const http::Request& req, http::Response& res) {

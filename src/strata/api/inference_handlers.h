@@ -9,6 +9,7 @@
 #include <memory>
 #include <string_view>
 
+#include "strata/features/live_feature_server.h"
 #include "strata/http/router.h"
 #include "strata/serving/model_server.h"
 #include "strata/serving/request_log.h"
@@ -19,8 +20,14 @@ namespace strata::api {
 // X-Request-Id header: the client's own when it is 1..128 visible ASCII characters, else a
 // random 128-bit hex id. With `request_log`, each request the log samples is logged under that
 // id after its response is sent (success or error).
+// With `features` (strata serve --feature-repo; must outlive the router), a V2 infer request
+// to a model whose package names a feature service may carry only that service's entity
+// keys (its views' join keys): the server reads the service's features from the online store
+// and predicts on them (api/internal/entity_features.h). Requests carrying the signature's
+// inputs are served as before.
 void AddInferenceRoutes(std::shared_ptr<const serving::ModelServer> server, http::Router& router,
-                        std::shared_ptr<serving::RequestLog> request_log = nullptr);
+                        std::shared_ptr<serving::RequestLog> request_log = nullptr,
+                        features::LiveFeatureServer* features = nullptr);
 
 // Errors the HTTP layer itself produces under `strata serve` (404 no route, 405, 413, 408,
 // ...), for http::ServerOptions::error_responder: one JSON body carrying both error shapes its

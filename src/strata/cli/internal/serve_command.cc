@@ -346,7 +346,7 @@ int ServeCommand::Run() {
   }
 
   http::Router router;
-  api::AddInferenceRoutes(models, router, request_log);
+  api::AddInferenceRoutes(models, router, request_log, feature_server.get());
   if (feature_server != nullptr) {
     api::FeatureRoutesOptions feature_routes;
     feature_routes.database = feature_db.get();

@@ -680,6 +680,7 @@ class TrainRun {
     manifest.class_labels = target.class_labels;
     manifest.training_dataset = training_dataset_;
     manifest.run_id = run_id_;
+    manifest.feature_service = args_.feature_service;
     manifest.metrics = metrics;
     int major = 0, minor = 0, patch = 0;
     XGBoostVersion(&major, &minor, &patch);
@@ -737,6 +738,9 @@ TrainCommand::TrainCommand(CLI::App& app) {
   command_->add_option("--run-name", args_.run_name, "Run name");
   command_->add_option("--package-out", args_.package_out,
                        "Also write the model package to this directory (for strata serve)");
+  command_->add_option("--feature-service", args_.feature_service,
+                       "Feature service the package names: strata serve --feature-repo then "
+                       "accepts requests carrying only its entity keys");
   command_->add_option("--cv", args_.cv, "k-fold cross-validation on the training rows");
   command_->add_option("--search", args_.search, "Hyperparameter search: grid | random");
   command_->add_option("--space", args_.space, "Search space YAML");

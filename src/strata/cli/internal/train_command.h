@@ -33,6 +33,7 @@ struct TrainArgs {
   int threads = 2;
   bool json = false;
   std::string package_out;  // also copy the model package here (a new or empty directory)
+  std::string feature_service;  // the package's feature service (inference by entity key)
 };
 
 class TrainCommand {

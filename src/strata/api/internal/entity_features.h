@@ -1,0 +1,39 @@
+// Inference by entity key: a model package naming a feature service (Manifest::
+// feature_service) may be sent only that service's entity keys; the features are read from
+// the online store in process and become the model's input table.
+#ifndef STRATA_API_INTERNAL_ENTITY_FEATURES_H_
+#define STRATA_API_INTERNAL_ENTITY_FEATURES_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "strata/features/online_features.h"
+#include "strata/features/online_store.h"
+#include "strata/models/model_package.h"
+#include "strata/table/table.h"
+
+namespace strata::api::internal {
+
+// The request signature of an entity-key request: the join keys of the service's views in
+// first-seen order, int64 keys as int64 and string keys as string. Errors: NOT_FOUND naming
+// the service when the definitions do not have it.
+absl::StatusOr<models::Signature> EntityKeySignature(const features::FeatureServer& server,
+                                                     std::string_view service);
+
+// Reads `service` for every row of `entities` (columns = EntityKeySignature) and returns the
+// model's input table: each signature input taken from the feature (or join key) of the same
+// name, converted to the input's type. A feature that is not PRESENT (unknown entity, null,
+// older than the view's ttl) is null where the input is nullable, and an INVALID_ARGUMENT
+// naming the input, row and status where it is not. Errors: INVALID_ARGUMENT naming a signature input the service does
+// not provide or a value that does not convert; the store's errors (UNAVAILABLE: Redis down).
+absl::StatusOr<table::Table> ReadModelInputs(const features::FeatureServer& server,
+                                             features::OnlineStore& store,
+                                             std::string_view service,
+                                             const table::Table& entities,
+                                             const models::Signature& signature,
+                                             int64_t now_micros);
+
+}  // namespace strata::api::internal
+
+#endif  // STRATA_API_INTERNAL_ENTITY_FEATURES_H_
