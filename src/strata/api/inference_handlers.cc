@@ -13,7 +13,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "strata/api/errors.h"
-#include "strata/api/internal/entity_features.h"
 #include "strata/api/internal/request_trace.h"
 #include "strata/api/internal/v2_binary.h"
 #include "strata/api/rest_protocols.h"
@@ -21,6 +20,7 @@
 #include "strata/base/clock.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/serving/entity_features.h"
 
 namespace strata::api {
 namespace {
@@ -131,7 +131,7 @@ absl::StatusOr<V2InferRequest> DecodeV2Body(const http::Request& req,
 
 // A model naming a feature service, served with a feature server: a request carrying the
 // signature's inputs decodes as usual; otherwise it may carry only the service's entity keys,
-// and the features are read in process (api/internal/entity_features.h).
+// and the features are read in process (serving/entity_features.h).
 absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
                                                     const models::Model& model,
                                                     features::LiveFeatureServer& features,
@@ -142,7 +142,7 @@ absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
   if (full.ok()) return full;
   const std::string& service = model.manifest().feature_service;
   ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features.Current());
-  ASSIGN_OR_RETURN(models::Signature keys, internal::EntityKeySignature(*snapshot.server, service));
+  ASSIGN_OR_RETURN(models::Signature keys, serving::EntityKeySignature(*snapshot.server, service));
   internal::V2BinaryOutputs entity_outputs;
   absl::StatusOr<V2InferRequest> entity = DecodeV2Body(req, keys, max_rows, entity_outputs);
   if (!entity.ok()) {
@@ -156,7 +156,7 @@ absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
   }
   binary_outputs = std::move(entity_outputs);
   ASSIGN_OR_RETURN(entity->inputs,
-                   internal::ReadModelInputs(*snapshot.server, *snapshot.store, service,
+                   serving::ReadModelInputs(*snapshot.server, *snapshot.store, service,
                                              entity->inputs, model.manifest().signature,
                                              NowMillis() * 1000));
   return entity;

@@ -23,7 +23,7 @@ namespace strata::api {
 // With `features` (strata serve --feature-repo; must outlive the router), a V2 infer request
 // to a model whose package names a feature service may carry only that service's entity
 // keys (its views' join keys): the server reads the service's features from the online store
-// and predicts on them (api/internal/entity_features.h). Requests carrying the signature's
+// and predicts on them (serving/entity_features.h). Requests carrying the signature's
 // inputs are served as before.
 void AddInferenceRoutes(std::shared_ptr<const serving::ModelServer> server, http::Router& router,
                         std::shared_ptr<serving::RequestLog> request_log = nullptr,

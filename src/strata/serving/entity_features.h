@@ -1,8 +1,9 @@
 // Inference by entity key: a model package naming a feature service (Manifest::
 // feature_service) may be sent only that service's entity keys; the features are read from
-// the online store in process and become the model's input table.
-#ifndef STRATA_API_INTERNAL_ENTITY_FEATURES_H_
-#define STRATA_API_INTERNAL_ENTITY_FEATURES_H_
+// the online store in process and become the model's input table. The rule lives here, not
+// in api/, which only decodes the request and calls it.
+#ifndef STRATA_SERVING_ENTITY_FEATURES_H_
+#define STRATA_SERVING_ENTITY_FEATURES_H_
 
 #include <cstdint>
 #include <string_view>
@@ -13,7 +14,7 @@
 #include "strata/models/model_package.h"
 #include "strata/table/table.h"
 
-namespace strata::api::internal {
+namespace strata::serving {
 
 // The request signature of an entity-key request: the join keys of the service's views in
 // first-seen order, int64 keys as int64 and string keys as string. Errors: NOT_FOUND naming
@@ -34,6 +35,6 @@ absl::StatusOr<table::Table> ReadModelInputs(const features::FeatureServer& serv
                                              const models::Signature& signature,
                                              int64_t now_micros);
 
-}  // namespace strata::api::internal
+}  // namespace strata::serving
 
-#endif  // STRATA_API_INTERNAL_ENTITY_FEATURES_H_
+#endif  // STRATA_SERVING_ENTITY_FEATURES_H_

@@ -1,4 +1,4 @@
-#include "strata/api/internal/entity_features.h"
+#include "strata/serving/entity_features.h"
 
 #include <string>
 #include <utility>
@@ -11,7 +11,7 @@
 #include "strata/base/strings.h"
 #include "strata/features/definitions.h"
 
-namespace strata::api::internal {
+namespace strata::serving {
 namespace {
 
 // Appends one online value to a column of the signature type; false when it cannot convert.
@@ -150,4 +150,4 @@ absl::StatusOr<table::Table> ReadModelInputs(const features::FeatureServer& serv
   return table::Table::Make(table::Schema(std::move(fields)), std::move(columns));
 }
 
-}  // namespace strata::api::internal
+}  // namespace strata::serving

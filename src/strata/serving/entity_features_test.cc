@@ -1,5 +1,5 @@
 // Inference by entity key over a real LMDB online store in a temporary directory.
-#include "strata/api/internal/entity_features.h"
+#include "strata/serving/entity_features.h"
 
 #include <filesystem>
 
@@ -8,7 +8,7 @@
 #include "strata/base/ids.h"
 #include "strata/table/column.h"
 
-namespace strata::api::internal {
+namespace strata::serving {
 namespace {
 
 using ::testing::HasSubstr;
@@ -120,4 +120,4 @@ TEST_F(EntityFeaturesTest, InputsTheServiceLacksOrCannotConvertAreRefused) {
 }
 
 }  // namespace
-}  // namespace strata::api::internal
+}  // namespace strata::serving
