@@ -52,22 +52,37 @@ absl::Status CheckRows(int64_t rows, int64_t limit, std::string_view what) {
                                                    " are allowed per request"));
 }
 
+// Asynchronous so that a Redis read does not hold the I/O thread: the answer comes from the
+// store's pipeline thread (LMDB answers before this returns, without a hop).
 void HandleGetOnlineFeatures(features::LiveFeatureServer& live, const FeatureRoutesOptions& options,
-                             const http::Request& req, http::Response& res) {
+                             const http::Request& req, http::Responder responder) {
+  auto fail = [&responder](const absl::Status& status) {
+    http::Response res;
+    WriteFeatureError(status, res);
+    responder.Send(std::move(res));
+  };
   absl::StatusOr<features::OnlineFeaturesRequest> request =
       internal::DecodeGetOnlineFeaturesRequest(req.body);
-  if (!request.ok()) return WriteFeatureError(request.status(), res);
+  if (!request.ok()) return fail(request.status());
   if (!request->entities.empty()) {
     absl::Status rows = CheckRows(static_cast<int64_t>(request->entities.front().values.size()),
                                   options.max_entity_rows, "the entity set");
-    if (!rows.ok()) return WriteFeatureError(rows, res);
+    if (!rows.ok()) return fail(rows);
   }
   absl::StatusOr<features::LiveFeatureServer::Snapshot> snapshot = live.Current();
-  if (!snapshot.ok()) return WriteFeatureError(snapshot.status(), res);
-  absl::StatusOr<features::OnlineFeaturesResponse> response =
-      snapshot->server->GetOnlineFeatures(*snapshot->store, *request, NowMicros());
-  if (!response.ok()) return WriteFeatureError(response.status(), res);
-  WriteJson(internal::EncodeOnlineFeaturesResponse(*response), res);
+  if (!snapshot.ok()) return fail(snapshot.status());
+  features::FeatureServer::GetOnlineFeaturesAsync(
+      std::move(snapshot->server), std::move(snapshot->store), *request, NowMicros(),
+      [responder = std::move(responder)](
+          absl::StatusOr<features::OnlineFeaturesResponse> response) mutable {
+        http::Response res;
+        if (response.ok()) {
+          WriteJson(internal::EncodeOnlineFeaturesResponse(*response), res);
+        } else {
+          WriteFeatureError(response.status(), res);
+        }
+        responder.Send(std::move(res));
+      });
 }
 
 void HandlePush(features::LiveFeatureServer& live, features::FeaturePusher& pusher,
@@ -165,10 +180,10 @@ void WriteFeatureError(const absl::Status& status, http::Response& response) {
 
 absl::Status AddFeatureServerRoutes(features::LiveFeatureServer& live, http::Router& router,
                                     FeatureRoutesOptions options) {
-  router.Add("POST", "/get-online-features",
-             [&live, options](const http::Request& req, http::Response& res) {
-               HandleGetOnlineFeatures(live, options, req, res);
-             });
+  router.AddAsync("POST", "/get-online-features",
+                  [&live, options](http::Request&& req, http::Responder responder) {
+                    HandleGetOnlineFeatures(live, options, req, std::move(responder));
+                  });
   auto pusher = std::make_shared<features::FeaturePusher>();
   router.Add("POST", "/push",
              [&live, pusher, options](const http::Request& req, http::Response& res) {

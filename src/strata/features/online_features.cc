@@ -1,6 +1,7 @@
 #include "strata/features/online_features.h"
 
 #include <algorithm>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -120,18 +121,28 @@ std::string_view KeyTypeName(table::DataType type) {
   return type == table::DataType::kInt64 ? "int64" : "string";
 }
 
-// One requested view: its features (schema index -> output column) and where its join keys
-// are in the request.
-struct ViewRead {
-  int view = 0;
-  std::vector<std::pair<int, int>> features;  // (schema index, output column)
-  std::vector<const EntityKeyColumn*> key_columns;
-};
-
 }  // namespace
 
-absl::StatusOr<OnlineFeaturesResponse> FeatureServer::GetOnlineFeatures(
-    OnlineStore& store, const OnlineFeaturesRequest& request, int64_t now_micros) const {
+// One requested view: its features (schema index -> output column), where its join keys are
+// in the request and, once planned, the encoded entity key of every row.
+struct FeatureServer::ViewRead {
+  int view = 0;
+  std::vector<std::pair<int, int>> features;  // (schema index, output column)
+  std::vector<const EntityKeyColumn*> key_columns;  // into the request; only while planning
+  std::vector<std::string> keys;
+};
+
+// Everything a request needs once it is checked: the response with its join-key columns filled
+// and every feature column NOT_FOUND, and one store read per view.
+struct FeatureServer::ReadPlan {
+  OnlineFeaturesResponse response;
+  std::vector<ViewRead> reads;
+};
+
+absl::Status FeatureServer::PlanRead(const OnlineFeaturesRequest& request,
+                                     ReadPlan* plan) const {
+  std::vector<ViewRead>& reads = plan->reads;
+  OnlineFeaturesResponse& response = plan->response;
   // 1. Which features, in output order.
   const bool by_service = !request.feature_service.empty();
   if (by_service == !request.features.empty()) {
@@ -177,12 +188,10 @@ absl::StatusOr<OnlineFeaturesResponse> FeatureServer::GetOnlineFeatures(
   }
 
   // 3. Group the features by view; check each view's join keys against the request.
-  OnlineFeaturesResponse response;
   response.rows = static_cast<int64_t>(rows);
   response.join_key_columns = static_cast<int>(request.entities.size());
   const size_t first_feature_column = request.entities.size();
   response.columns.resize(first_feature_column + slots->size());
-  std::vector<ViewRead> reads;
   std::vector<bool> entity_used(request.entities.size(), false);
   for (size_t s = 0; s < slots->size(); ++s) {
     const FeatureSlot slot = (*slots)[s];
@@ -269,14 +278,11 @@ absl::StatusOr<OnlineFeaturesResponse> FeatureServer::GetOnlineFeatures(
     response.columns[c].event_ts_micros.resize(rows, 0);
   }
 
-  // 5. One store read per view, every row at once.
-  std::vector<std::string> keys(rows);
-  std::vector<std::optional<std::string>> records;
-  for (const ViewRead& read : reads) {
-    const ViewTable& table = views_[static_cast<size_t>(read.view)];
+  // 5. The entity key of every row, per view.
+  for (ViewRead& read : reads) {
+    read.keys.resize(rows);
     for (size_t r = 0; r < rows; ++r) {
-      std::string& key = keys[r];
-      key.clear();
+      std::string& key = read.keys[r];
       for (const EntityKeyColumn* column : read.key_columns) {
         const EntityKeyValue& v = column->values[r];
         if (const int64_t* i = std::get_if<int64_t>(&v)) {
@@ -286,40 +292,118 @@ absl::StatusOr<OnlineFeaturesResponse> FeatureServer::GetOnlineFeatures(
         }
       }
     }
-    records.clear();
-    RETURN_IF_ERROR(store.Read(table.view_key, keys, &records));
-    if (records.size() != rows) {
-      return absl::InternalError(absl::StrCat("online store ", store.Describe(), " returned ",
-                                              records.size(), " records for ", rows, " keys"));
+    read.key_columns.clear();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeatureServer::ApplyRecords(const ViewRead& read,
+                                         std::vector<std::optional<std::string>>& records,
+                                         std::string_view store_name, int64_t now_micros,
+                                         OnlineFeaturesResponse* response) const {
+  const size_t rows = static_cast<size_t>(response->rows);
+  const ViewTable& table = views_[static_cast<size_t>(read.view)];
+  if (records.size() != rows) {
+    return absl::InternalError(absl::StrCat("online store ", AsAbsl(store_name), " returned ",
+                                            records.size(), " records for ", rows, " keys"));
+  }
+  const int64_t ttl = table.view->ttl_micros;
+  const size_t schema_size = table.view->schema.size();
+  for (size_t r = 0; r < rows; ++r) {
+    if (!records[r].has_value()) continue;  // NOT_FOUND, already set
+    absl::StatusOr<OnlineRecord> record = DecodeOnlineRecord(*records[r]);
+    if (!record.ok()) {
+      return absl::DataLossError(absl::StrCat("feature view '", table.view->name,
+                                              "': stored record of entity row ", r, ": ",
+                                              record.status().message()));
     }
-    const int64_t ttl = table.view->ttl_micros;
-    const size_t schema_size = table.view->schema.size();
-    for (size_t r = 0; r < rows; ++r) {
-      if (!records[r].has_value()) continue;  // NOT_FOUND, already set
-      absl::StatusOr<OnlineRecord> record = DecodeOnlineRecord(*records[r]);
-      if (!record.ok()) {
-        return absl::DataLossError(absl::StrCat("feature view '", table.view->name,
-                                                "': stored record of entity row ", r, ": ",
-                                                record.status().message()));
-      }
-      if (record->values.size() != schema_size) continue;  // older schema: NOT_FOUND
-      const bool expired = ttl > 0 && record->event_ts_micros < now_micros - ttl;
-      for (const auto& [feature, output] : read.features) {
-        OnlineFeatureColumn& column = response.columns[static_cast<size_t>(output)];
-        column.event_ts_micros[r] = record->event_ts_micros;
-        OnlineValue& value = record->values[static_cast<size_t>(feature)];
-        if (expired) {
-          column.statuses[r] = FeatureStatus::kOutsideMaxAge;
-        } else if (std::holds_alternative<std::monostate>(value)) {
-          column.statuses[r] = FeatureStatus::kNullValue;
-        } else {
-          column.statuses[r] = FeatureStatus::kPresent;
-          column.values[r] = std::move(value);
-        }
+    if (record->values.size() != schema_size) continue;  // older schema: NOT_FOUND
+    const bool expired = ttl > 0 && record->event_ts_micros < now_micros - ttl;
+    for (const auto& [feature, output] : read.features) {
+      OnlineFeatureColumn& column = response->columns[static_cast<size_t>(output)];
+      column.event_ts_micros[r] = record->event_ts_micros;
+      OnlineValue& value = record->values[static_cast<size_t>(feature)];
+      if (expired) {
+        column.statuses[r] = FeatureStatus::kOutsideMaxAge;
+      } else if (std::holds_alternative<std::monostate>(value)) {
+        column.statuses[r] = FeatureStatus::kNullValue;
+      } else {
+        column.statuses[r] = FeatureStatus::kPresent;
+        column.values[r] = std::move(value);
       }
     }
   }
-  return response;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<OnlineFeaturesResponse> FeatureServer::GetOnlineFeatures(
+    OnlineStore& store, const OnlineFeaturesRequest& request, int64_t now_micros) const {
+  ReadPlan plan;
+  RETURN_IF_ERROR(PlanRead(request, &plan));
+  std::vector<std::optional<std::string>> records;
+  for (const ViewRead& read : plan.reads) {
+    records.clear();
+    RETURN_IF_ERROR(store.Read(views_[static_cast<size_t>(read.view)].view_key, read.keys,
+                               &records));
+    RETURN_IF_ERROR(ApplyRecords(read, records, store.Describe(), now_micros, &plan.response));
+  }
+  return std::move(plan.response);
+}
+
+void FeatureServer::GetOnlineFeaturesAsync(std::shared_ptr<const FeatureServer> server,
+                                           std::shared_ptr<OnlineStore> store,
+                                           const OnlineFeaturesRequest& request,
+                                           int64_t now_micros, OnlineFeaturesDone done) {
+  // What the reads share until the last one answers. The views' reads may complete on
+  // different threads; each fills only its own columns, and the mutex orders the error and
+  // the count (and publishes every column to the thread that runs `done`).
+  struct Pending {
+    std::shared_ptr<const FeatureServer> server;
+    std::shared_ptr<OnlineStore> store;
+    ReadPlan plan;
+    int64_t now_micros = 0;
+    OnlineFeaturesDone done;
+    std::mutex mu;
+    size_t remaining = 0;  // guarded by mu
+    absl::Status error;    // guarded by mu: the first failure
+  };
+  auto pending = std::make_shared<Pending>();
+  if (absl::Status planned = server->PlanRead(request, &pending->plan); !planned.ok()) {
+    done(std::move(planned));
+    return;
+  }
+  pending->server = std::move(server);
+  pending->store = std::move(store);
+  pending->now_micros = now_micros;
+  pending->done = std::move(done);
+  pending->remaining = pending->plan.reads.size();
+  for (size_t i = 0; i < pending->plan.reads.size(); ++i) {
+    ViewRead& read = pending->plan.reads[i];
+    std::string view_key = pending->server->views_[static_cast<size_t>(read.view)].view_key;
+    std::vector<std::string> keys = std::move(read.keys);
+    OnlineStore& store_ref = *pending->store;
+    store_ref.ReadAsync(
+        std::move(view_key), std::move(keys),
+        [pending, i](absl::Status status, std::vector<std::optional<std::string>> records) {
+          if (status.ok()) {
+            status = pending->server->ApplyRecords(pending->plan.reads[i], records,
+                                                   pending->store->Describe(),
+                                                   pending->now_micros, &pending->plan.response);
+          }
+          {
+            std::lock_guard<std::mutex> lock(pending->mu);
+            if (!status.ok() && pending->error.ok()) pending->error = std::move(status);
+            if (--pending->remaining > 0) return;
+          }
+          // The last read: no other thread touches `pending` any more.
+          OnlineFeaturesDone finish = std::move(pending->done);
+          if (!pending->error.ok()) {
+            finish(std::move(pending->error));
+          } else {
+            finish(std::move(pending->plan.response));
+          }
+        });
+  }
 }
 
 absl::StatusOr<OnlineFeaturesResponse> GetOnlineFeatures(const FeatureRepository& definitions,

@@ -31,12 +31,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "strata/features/definitions.h"
 #include "strata/features/online_store.h"
@@ -102,6 +104,17 @@ class FeatureServer {
                                                            const OnlineFeaturesRequest& request,
                                                            int64_t now_micros) const;
 
+  // GetOnlineFeatures without holding the calling thread while the store answers (see
+  // OnlineStore::ReadAsync): the request is checked and its keys encoded at once, the views'
+  // reads are issued together, and `done` runs exactly once with what GetOnlineFeatures would
+  // return, on the calling thread (a bad request; LMDB) or on the store's thread (Redis).
+  // `server` and `store` are kept alive until then; the request may go away on return.
+  using OnlineFeaturesDone = absl::AnyInvocable<void(absl::StatusOr<OnlineFeaturesResponse>)>;
+  static void GetOnlineFeaturesAsync(std::shared_ptr<const FeatureServer> server,
+                                     std::shared_ptr<OnlineStore> store,
+                                     const OnlineFeaturesRequest& request, int64_t now_micros,
+                                     OnlineFeaturesDone done);
+
   const FeatureRepository& definitions() const { return definitions_; }
   int64_t registry_version() const { return registry_version_; }
   const std::string& project() const { return definitions_.config.project; }
@@ -128,6 +141,15 @@ class FeatureServer {
   absl::Status Build();
   absl::Status ResolveRefs(const std::vector<std::string>& refs,
                            std::vector<FeatureSlot>* slots) const;
+  struct ViewRead;  // online_features.cc
+  struct ReadPlan;
+  // Checks the request and builds the response skeleton and one keyed read per view.
+  absl::Status PlanRead(const OnlineFeaturesRequest& request, ReadPlan* plan) const;
+  // Fills `read`'s columns of `response` from the store's answer (one record per row).
+  absl::Status ApplyRecords(const ViewRead& read,
+                            std::vector<std::optional<std::string>>& records,
+                            std::string_view store_name, int64_t now_micros,
+                            OnlineFeaturesResponse* response) const;
 
   FeatureRepository definitions_;
   int64_t registry_version_ = 0;

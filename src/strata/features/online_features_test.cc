@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -151,16 +152,41 @@ class OnlineFeaturesTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
+  // Both read paths, which must agree: the blocking one (counted) and the asynchronous one
+  // (on Redis answered from the store's pipeline thread, one read per view in flight at once).
   absl::StatusOr<OnlineFeaturesResponse> Get(OnlineFeaturesRequest request) {
-    return server_->GetOnlineFeatures(*counting_, request, kNow);
+    absl::StatusOr<OnlineFeaturesResponse> sync =
+        server_->GetOnlineFeatures(*counting_, request, kNow);
+    std::promise<absl::StatusOr<OnlineFeaturesResponse>> promise;
+    std::future<absl::StatusOr<OnlineFeaturesResponse>> answer = promise.get_future();
+    FeatureServer::GetOnlineFeaturesAsync(
+        server_, store_, request, kNow,
+        [&promise](absl::StatusOr<OnlineFeaturesResponse> r) { promise.set_value(std::move(r)); });
+    ExpectSameAnswer(sync, answer.get());
+    return sync;
+  }
+
+  static void ExpectSameAnswer(const absl::StatusOr<OnlineFeaturesResponse>& a,
+                               const absl::StatusOr<OnlineFeaturesResponse>& b) {
+    ASSERT_EQ(a.status(), b.status());
+    if (!a.ok()) return;
+    EXPECT_EQ(a->rows, b->rows);
+    EXPECT_EQ(a->join_key_columns, b->join_key_columns);
+    ASSERT_EQ(a->columns.size(), b->columns.size());
+    for (size_t c = 0; c < a->columns.size(); ++c) {
+      EXPECT_EQ(a->columns[c].name, b->columns[c].name);
+      EXPECT_EQ(a->columns[c].values, b->columns[c].values) << a->columns[c].name;
+      EXPECT_EQ(a->columns[c].statuses, b->columns[c].statuses) << a->columns[c].name;
+      EXPECT_EQ(a->columns[c].event_ts_micros, b->columns[c].event_ts_micros);
+    }
   }
   absl::Status GetError(OnlineFeaturesRequest request) { return Get(std::move(request)).status(); }
 
   std::string project_;
   std::filesystem::path dir_;
-  std::unique_ptr<OnlineStore> store_;
+  std::shared_ptr<OnlineStore> store_;
   std::unique_ptr<CountingStore> counting_;
-  std::unique_ptr<const FeatureServer> server_;
+  std::shared_ptr<const FeatureServer> server_;
 };
 
 using Backends = ::testing::Types<LmdbBackend, RedisBackend>;
@@ -299,6 +325,17 @@ TYPED_TEST(OnlineFeaturesTest, StringKeysTypedAndMissing) {
   EXPECT_THAT(r->columns[3].statuses, ElementsAre(FeatureStatus::kPresent,
                                                   FeatureStatus::kNotFound,
                                                   FeatureStatus::kNotFound));
+}
+
+TYPED_TEST(OnlineFeaturesTest, UndecodableStoredRecordIsDataLossNamingTheRow) {
+  std::string bytes = Record(kNow, {9.5, int64_t{90}, std::string("zz")});
+  bytes.resize(bytes.size() - 3);  // the string's bytes cut short
+  ASSERT_TRUE(this->store_->Write(OnlineViewKey(this->project_, "user_stats"),
+                                  std::vector<OnlineWrite>{{UserKey(9), bytes}})
+                  .ok());
+  absl::Status status = this->GetError(Users({1, 9}, {"user_stats:f1"}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(status.message(), HasSubstr("'user_stats': stored record of entity row 1"));
 }
 
 TYPED_TEST(OnlineFeaturesTest, BadRequestsNameTheProblem) {

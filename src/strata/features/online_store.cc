@@ -254,6 +254,13 @@ absl::StatusOr<OnlineRecord> DecodeOnlineRecord(std::string_view bytes) {
   return record;
 }
 
+void OnlineStore::ReadAsync(std::string view_key, std::vector<std::string> entity_keys,
+                            OnlineReadDone done) {
+  std::vector<std::optional<std::string>> records;
+  absl::Status status = Read(view_key, entity_keys, &records);
+  done(std::move(status), std::move(records));
+}
+
 std::string LmdbStoreDirectory(std::string_view home, std::string_view project) {
   return (std::filesystem::path(home) / "online.lmdb" / project).string();
 }

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "strata/features/definitions.h"
@@ -61,6 +62,10 @@ struct OnlineWrite {
   std::string record;
 };
 
+// The answer of OnlineStore::ReadAsync: Read's status and records.
+using OnlineReadDone =
+    absl::AnyInvocable<void(absl::Status status, std::vector<std::optional<std::string>> records)>;
+
 struct OnlineWriteStats {
   int64_t written = 0;          // new keys and keys whose stored record was older or equal
   int64_t skipped_older = 0;    // the stored record was newer: left alone
@@ -82,6 +87,17 @@ class OnlineStore {
   virtual absl::Status Read(std::string_view view_key,
                             absl::Span<const std::string> entity_keys,
                             std::vector<std::optional<std::string>>* records) = 0;
+
+  // Read without holding the caller's thread while the backend answers: `done` runs exactly
+  // once, with what Read would have returned. The default (LMDB, whose reads never wait)
+  // reads at once and runs `done` on the calling thread before returning. Redis queues the
+  // read for a store thread that sends every queued read of all callers pipelined on one
+  // connection and runs `done` there as replies arrive, so an HTTP I/O thread serves other
+  // requests meanwhile and many reads share one round trip. `done` must not block (it may
+  // run on that shared thread); it may drop the last reference to the store. Reads still
+  // queued when the store is destroyed get UNAVAILABLE.
+  virtual void ReadAsync(std::string view_key, std::vector<std::string> entity_keys,
+                         OnlineReadDone done);
 
   // Removes every key of a view (a view deleted by `features apply`, or a test reset).
   virtual absl::Status DeleteView(std::string_view view_key) = 0;

@@ -3,6 +3,7 @@
 // (a real server stopped and restarted) is at the end.
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -250,6 +251,100 @@ TYPED_TEST(OnlineStoreBackendTest, ConcurrentReadersAndWriters) {
   EXPECT_EQ(ValueOf(this->ReadAll(view, {Key(99)})[0]), 50);
 }
 
+// ReadAsync's answer, waited for.
+struct AsyncAnswer {
+  absl::Status status;
+  std::vector<std::optional<std::string>> records;
+};
+std::future<AsyncAnswer> ReadAsyncFuture(OnlineStore& store, std::string view,
+                                         std::vector<std::string> keys) {
+  auto promise = std::make_shared<std::promise<AsyncAnswer>>();
+  std::future<AsyncAnswer> answer = promise->get_future();
+  store.ReadAsync(std::move(view), std::move(keys),
+                  [promise](absl::Status status, std::vector<std::optional<std::string>> records) {
+                    promise->set_value({std::move(status), std::move(records)});
+                  });
+  return answer;
+}
+
+TYPED_TEST(OnlineStoreBackendTest, ReadAsyncAnswersLikeRead) {
+  std::string view = this->View("a");
+  ASSERT_TRUE(this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1.5)},
+                                                                 {Key(2), Rec(1, 0, 2.5)}})
+                  .ok());
+  AsyncAnswer a = ReadAsyncFuture(*this->store_, view, {Key(2), Key(3), Key(1)}).get();
+  ASSERT_TRUE(a.status.ok()) << a.status;
+  ASSERT_EQ(a.records.size(), 3u);
+  EXPECT_EQ(ValueOf(a.records[0]), 2.5);
+  EXPECT_FALSE(a.records[1].has_value());
+  EXPECT_EQ(ValueOf(a.records[2]), 1.5);
+  AsyncAnswer none = ReadAsyncFuture(*this->store_, view, {}).get();
+  EXPECT_TRUE(none.status.ok()) << none.status;
+  EXPECT_TRUE(none.records.empty());
+  // A view that was never written: every key absent, not an error.
+  AsyncAnswer empty = ReadAsyncFuture(*this->store_, this->View("b"), {Key(1)}).get();
+  ASSERT_TRUE(empty.status.ok()) << empty.status;
+  ASSERT_EQ(empty.records.size(), 1u);
+  EXPECT_FALSE(empty.records[0].has_value());
+}
+
+// Many callers at once (what the HTTP I/O threads do): Redis batches them into pipelines;
+// every caller gets its own keys' records back.
+TYPED_TEST(OnlineStoreBackendTest, ConcurrentAsyncReadersGetTheirOwnAnswers) {
+  std::string view = this->View("a");
+  std::vector<OnlineWrite> seed;
+  for (int64_t i = 0; i < 500; ++i) seed.push_back({Key(i), Rec(1, 0, static_cast<double>(i))});
+  ASSERT_TRUE(this->store_->Write(view, seed).ok());
+  std::atomic<int> wrong{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  constexpr int kThreads = 4;
+  constexpr int kReadsPerThread = 500;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<AsyncAnswer>> answers;
+      std::vector<int64_t> asked;
+      for (int i = 0; i < kReadsPerThread; ++i) {
+        int64_t id = (t * 131 + i * 7) % 600;  // some past the 500 written
+        asked.push_back(id);
+        answers.push_back(ReadAsyncFuture(*this->store_, view, {Key(id)}));
+      }
+      for (size_t i = 0; i < answers.size(); ++i) {
+        AsyncAnswer a = answers[i].get();
+        ++answered;
+        bool ok = a.status.ok() && a.records.size() == 1 &&
+                  a.records[0].has_value() == (asked[i] < 500) &&
+                  (!a.records[0] || ValueOf(a.records[0]) == static_cast<double>(asked[i]));
+        if (!ok) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(answered.load(), kThreads * kReadsPerThread);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// The callback may hold the last reference to the store (the HTTP handler's snapshot does):
+// destroying the store from its own read thread must neither deadlock nor crash.
+TYPED_TEST(OnlineStoreBackendTest, CallbackMayDropTheLastReference) {
+  std::string view = this->View("a");
+  ASSERT_TRUE(this->store_->Write(view, std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
+  std::shared_ptr<OnlineStore> shared = this->Open();
+  ASSERT_NE(shared, nullptr);
+  std::promise<bool> done;
+  std::future<bool> finished = done.get_future();
+  OnlineStore& ref = *shared;
+  ref.ReadAsync(view, {Key(1)},
+                [keep = std::move(shared), &done](
+                    absl::Status status, std::vector<std::optional<std::string>> records) mutable {
+                  bool ok = status.ok() && records.size() == 1 && records[0].has_value();
+                  keep.reset();  // the store goes away here, possibly on its read thread
+                  done.set_value(ok);
+                });
+  ASSERT_EQ(finished.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(finished.get());
+}
+
 TEST(LmdbOnlineStoreTest, TwoStoresOnOneDirectoryShareTheEnvironment) {
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("strata_online_share_" + NewId().substr(0, 12));
@@ -341,6 +436,69 @@ TEST(RedisOnlineStoreTest, UnavailableWhileDownAndReconnectsByItself) {
     ASSERT_TRUE((*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
     EXPECT_EQ(ValueOf(out[0]), 3);
   }
+}
+
+// The asynchronous read path has a connection of its own: it too answers UNAVAILABLE naming
+// the server while it is down and reconnects by itself (a stale connection is retried once).
+TEST(RedisOnlineStoreTest, AsyncReadsUnavailableWhileDownAndReconnect) {
+  testing::PrivateRedis redis;
+  std::string where = absl::StrCat("127.0.0.1:", redis.port());
+  ASSERT_TRUE(redis.Start()) << "redis-server did not start";
+  auto store = OpenOnlineStore({"redis", redis.url()}, "");
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
+  AsyncAnswer up = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  ASSERT_TRUE(up.status.ok()) << up.status;
+  EXPECT_EQ(ValueOf(up.records.at(0)), 1);
+
+  redis.Stop();
+  AsyncAnswer down = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  EXPECT_EQ(down.status.code(), absl::StatusCode::kUnavailable) << down.status;
+  EXPECT_THAT(down.status.message(), HasSubstr(where));
+  EXPECT_TRUE(down.records.empty());
+
+  ASSERT_TRUE(redis.Start());
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(3, 0, 3)}}).ok());
+  AsyncAnswer back = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  ASSERT_TRUE(back.status.ok()) << back.status;
+  EXPECT_EQ(ValueOf(back.records.at(0)), 3);
+
+  // Restarted under an open pipeline connection: the first batch finds it stale and retries.
+  redis.Stop();
+  ASSERT_TRUE(redis.Start());
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(4, 0, 4)}}).ok());
+  AsyncAnswer retried = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  ASSERT_TRUE(retried.status.ok()) << retried.status;
+  EXPECT_EQ(ValueOf(retried.records.at(0)), 4);
+}
+
+// Reads still queued when the store is destroyed are answered (UNAVAILABLE or their records),
+// never dropped: an HTTP request waiting on one would otherwise hang.
+TEST(RedisOnlineStoreTest, DestroyingTheStoreAnswersEveryQueuedRead) {
+  std::string skip, fail;
+  std::string url = testing::SharedRedisUrl(&skip, &fail);
+  if (!fail.empty()) FAIL() << fail;
+  if (!skip.empty()) GTEST_SKIP() << skip;
+  auto store = OpenOnlineStore({"redis", url}, "");
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::future<AsyncAnswer>> answers;
+  for (int i = 0; i < 2000; ++i) {
+    answers.push_back(ReadAsyncFuture(**store, "destroy-test/v", {Key(i)}));
+  }
+  store->reset();
+  int ok = 0, closing = 0;
+  for (std::future<AsyncAnswer>& f : answers) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    AsyncAnswer a = f.get();
+    if (a.status.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(a.status.code(), absl::StatusCode::kUnavailable) << a.status;
+      EXPECT_THAT(a.status.message(), HasSubstr("closing"));
+      ++closing;
+    }
+  }
+  EXPECT_EQ(ok + closing, 2000);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -78,6 +80,247 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
+std::string Where(const RedisAddress& address) {
+  return absl::StrCat("redis ", address.host, ":", address.port);
+}
+
+// Drops a broken connection (the next call reconnects) and says why.
+absl::Status DropConnection(const RedisAddress& address, redisContext*& context,
+                            std::string_view what) {
+  std::string why =
+      context != nullptr && context->err != 0 ? context->errstr : "connection lost";
+  if (context != nullptr) redisFree(context);
+  context = nullptr;
+  return absl::UnavailableError(absl::StrCat(Where(address), ": ", AsAbsl(what),
+                                             " failed: ", why,
+                                             " (will reconnect on the next call)"));
+}
+
+absl::Status ReplyErrorStatus(const RedisAddress& address, std::string_view error,
+                              std::string_view what) {
+  std::string message = absl::StrCat(Where(address), ": ", AsAbsl(what), ": ", AsAbsl(error));
+  if (absl::StartsWith(AsAbsl(error), "LOADING") || absl::StartsWith(AsAbsl(error), "BUSY") ||
+      absl::StartsWith(AsAbsl(error), "MASTERDOWN")) {
+    return absl::UnavailableError(message);
+  }
+  if (absl::StartsWith(AsAbsl(error), "NOAUTH") || absl::StartsWith(AsAbsl(error), "WRONGPASS")) {
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// Runs one command on a connected context (used while connecting); an error reply drops the
+// connection too, since it is not usable half set up.
+absl::StatusOr<Reply> RunCommand(const RedisAddress& address, redisContext*& context,
+                                 std::vector<std::string> args, std::string_view what) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  Reply reply(static_cast<redisReply*>(redisCommandArgv(
+      context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+  if (reply == nullptr) return DropConnection(address, context, what);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    absl::Status s = ReplyErrorStatus(address, std::string_view(reply->str, reply->len), what);
+    redisFree(context);
+    context = nullptr;
+    return s;
+  }
+  return reply;
+}
+
+// Connects `context` (null before) to `address`: timeouts, keep-alive, AUTH, SELECT. On
+// error `context` is null again.
+absl::Status Connect(const RedisAddress& address, redisContext*& context) {
+  context = redisConnectWithTimeout(address.host.c_str(), address.port, kConnectTimeout);
+  if (context == nullptr) {
+    return absl::UnavailableError(absl::StrCat(Where(address), ": cannot allocate a connection"));
+  }
+  if (context->err != 0) return DropConnection(address, context, "connect");
+  if (redisSetTimeout(context, kCommandTimeout) != REDIS_OK) {
+    return DropConnection(address, context, "set timeout");
+  }
+  redisEnableKeepAlive(context);
+  if (!address.password.empty()) {
+    absl::StatusOr<Reply> r = RunCommand(address, context, {"AUTH", address.password}, "AUTH");
+    if (!r.ok()) return r.status();
+  }
+  if (address.db != 0) {
+    absl::StatusOr<Reply> r =
+        RunCommand(address, context, {"SELECT", std::to_string(address.db)}, "SELECT");
+    if (!r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+// Appends one HMGET of `keys` from the hash `view_key` to the context's output buffer.
+bool AppendHmget(redisContext* context, std::string_view view_key,
+                 absl::Span<const std::string> keys) {
+  thread_local std::vector<const char*> argv;
+  thread_local std::vector<size_t> lengths;
+  argv.assign({"HMGET", view_key.data()});
+  lengths.assign({5, view_key.size()});
+  for (const std::string& k : keys) {
+    argv.push_back(k.data());
+    lengths.push_back(k.size());
+  }
+  return redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
+                                lengths.data()) == REDIS_OK;
+}
+
+// The records of an HMGET reply, or the reply's error.
+absl::Status ParseHmget(const RedisAddress& address, const redisReply& reply,
+                        std::string_view view_key, size_t keys,
+                        std::vector<std::optional<std::string>>* records) {
+  if (reply.type == REDIS_REPLY_ERROR) {
+    return ReplyErrorStatus(address, std::string_view(reply.str, reply.len),
+                            absl::StrCat("read '", AsAbsl(view_key), "'"));
+  }
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != keys) {
+    return absl::InternalError(absl::StrCat(Where(address), ": unexpected reply to HMGET"));
+  }
+  records->assign(keys, std::nullopt);
+  for (size_t i = 0; i < keys; ++i) {
+    const redisReply* e = reply.element[i];
+    if (e->type == REDIS_REPLY_STRING) (*records)[i].emplace(e->str, e->len);
+  }
+  return absl::OkStatus();
+}
+
+// The asynchronous read path (OnlineStore::ReadAsync): a thread with a connection of its own
+// that takes every read queued since its last round trip, sends them all as one pipeline of
+// HMGETs, reads the replies in order and runs each caller's callback. Under load the batch
+// grows by itself, so one round trip and one write/read system call pair serve many requests
+// (what redis-benchmark's concurrency buys it), and no HTTP I/O thread waits on the network.
+//
+// Shared ownership: the thread holds the pipeline, so a callback that drops the last reference
+// to the store (and so stops the pipeline from the pipeline's own thread) is safe.
+class ReadPipeline : public std::enable_shared_from_this<ReadPipeline> {
+ public:
+  struct PendingRead {
+    std::string view_key;
+    std::vector<std::string> keys;
+    OnlineReadDone done;
+  };
+
+  explicit ReadPipeline(RedisAddress address) : address_(std::move(address)) {}
+  ~ReadPipeline() {
+    if (context_ != nullptr) redisFree(context_);
+  }
+
+  void Enqueue(PendingRead read) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopping_) {
+        if (!thread_.joinable()) {
+          thread_ = std::thread([self = shared_from_this()] { self->Run(); });
+        }
+        queue_.push_back(std::move(read));
+        cv_.notify_one();
+        return;
+      }
+    }
+    read.done(Closing(), {});
+  }
+
+  // Fails what is still queued and ends the thread (joined, or left to finish by itself when
+  // called from a callback on it).
+  void Stop() {
+    std::thread thread;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      cv_.notify_one();
+      thread = std::move(thread_);
+    }
+    if (!thread.joinable()) return;
+    if (thread.get_id() == std::this_thread::get_id()) {
+      thread.detach();
+    } else {
+      thread.join();
+    }
+  }
+
+ private:
+  absl::Status Closing() const {
+    return absl::UnavailableError(absl::StrCat(Where(address_), ": the online store is closing"));
+  }
+
+  void Run() {
+    std::vector<PendingRead> batch;
+    for (;;) {
+      batch.clear();
+      bool stopping = false;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        batch.swap(queue_);
+        stopping = stopping_;
+      }
+      if (stopping) {
+        for (PendingRead& read : batch) read.done(Closing(), {});
+        return;
+      }
+      Execute(batch);
+    }
+  }
+
+  // Sends `batch`, reading every reply into `results`; the status is a wire failure (every
+  // read of the batch failed), per-read errors go into `errors`.
+  absl::Status Attempt(const std::vector<PendingRead>& batch,
+                       std::vector<std::vector<std::optional<std::string>>>* results,
+                       std::vector<absl::Status>* errors) {
+    if (context_ == nullptr) {
+      if (absl::Status s = Connect(address_, context_); !s.ok()) return s;
+    }
+    for (const PendingRead& read : batch) {
+      if (!AppendHmget(context_, read.view_key, read.keys)) {
+        return DropConnection(address_, context_, "read");
+      }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(context_, &raw) != REDIS_OK) {
+        return DropConnection(address_, context_, "read");
+      }
+      Reply reply(static_cast<redisReply*>(raw));
+      (*errors)[i] =
+          ParseHmget(address_, *reply, batch[i].view_key, batch[i].keys.size(), &(*results)[i]);
+    }
+    return absl::OkStatus();
+  }
+
+  void Execute(std::vector<PendingRead>& batch) {
+    std::vector<std::vector<std::optional<std::string>>> results(batch.size());
+    std::vector<absl::Status> errors(batch.size());
+    // A connection that was open may have gone stale (the server restarted since the last
+    // batch): one more attempt on a fresh connection. Reads are safe to repeat.
+    const bool reused = context_ != nullptr;
+    absl::Status wire = Attempt(batch, &results, &errors);
+    if (!wire.ok() && reused && context_ == nullptr) wire = Attempt(batch, &results, &errors);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!wire.ok()) {
+        batch[i].done(wire, {});
+      } else if (!errors[i].ok()) {
+        batch[i].done(std::move(errors[i]), {});
+      } else {
+        batch[i].done(absl::OkStatus(), std::move(results[i]));
+      }
+    }
+  }
+
+  const RedisAddress address_;
+  redisContext* context_ = nullptr;  // only the pipeline thread touches it
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<PendingRead> queue_;  // guarded by mu_
+  bool stopping_ = false;           // guarded by mu_
+  std::thread thread_;              // guarded by mu_; started by the first read
+};
+
 struct Connection {
   std::mutex mu;
   redisContext* context = nullptr;  // guarded by mu; null = not connected
@@ -88,8 +331,10 @@ class RedisOnlineStore : public OnlineStore {
   // `url_` is the address without the password, for messages.
   explicit RedisOnlineStore(RedisAddress address)
       : address_(std::move(address)),
-        url_(absl::StrCat("redis://", address_.host, ":", address_.port, "/", address_.db)) {}
+        url_(absl::StrCat("redis://", address_.host, ":", address_.port, "/", address_.db)),
+        pipeline_(std::make_shared<ReadPipeline>(address_)) {}
   ~RedisOnlineStore() override {
+    pipeline_->Stop();
     for (Connection& c : pool_) {
       if (c.context != nullptr) redisFree(c.context);
     }
@@ -125,6 +370,15 @@ class RedisOnlineStore : public OnlineStore {
              return true;
            })
         .status();
+  }
+
+  void ReadAsync(std::string view_key, std::vector<std::string> entity_keys,
+                 OnlineReadDone done) override {
+    if (entity_keys.empty()) {
+      done(absl::OkStatus(), {});
+      return;
+    }
+    pipeline_->Enqueue({std::move(view_key), std::move(entity_keys), std::move(done)});
   }
 
   absl::Status DeleteView(std::string_view view_key) override {
@@ -240,29 +494,11 @@ class RedisOnlineStore : public OnlineStore {
   absl::Status ReadOn(Connection& c, std::string_view view_key,
                       absl::Span<const std::string> entity_keys,
                       std::vector<std::optional<std::string>>* records) {
-    thread_local std::vector<const char*> argv;
-    thread_local std::vector<size_t> lengths;
-    argv.assign({"HMGET", view_key.data()});
-    lengths.assign({5, view_key.size()});
-    for (const std::string& k : entity_keys) {
-      argv.push_back(k.data());
-      lengths.push_back(k.size());
-    }
-    Reply reply(static_cast<redisReply*>(redisCommandArgv(
-        c.context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-    if (reply == nullptr) return Fail(c, "read");
-    if (reply->type == REDIS_REPLY_ERROR) {
-      return ReplyError(std::string_view(reply->str, reply->len),
-                        absl::StrCat("read '", AsAbsl(view_key), "'"));
-    }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != entity_keys.size()) {
-      return absl::InternalError(absl::StrCat(Describe(), ": unexpected reply to HMGET"));
-    }
-    for (size_t i = 0; i < entity_keys.size(); ++i) {
-      const redisReply* e = reply->element[i];
-      if (e->type == REDIS_REPLY_STRING) (*records)[i].emplace(e->str, e->len);
-    }
-    return absl::OkStatus();
+    if (!AppendHmget(c.context, view_key, entity_keys)) return Fail(c, "read");
+    void* raw = nullptr;
+    if (redisGetReply(c.context, &raw) != REDIS_OK) return Fail(c, "read");
+    Reply reply(static_cast<redisReply*>(raw));
+    return ParseHmget(address_, *reply, view_key, entity_keys.size(), records);
   }
 
   // A connection of the pool, locked: a free one if there is one, else waits for one in
@@ -278,57 +514,21 @@ class RedisOnlineStore : public OnlineStore {
     return c;
   }
 
-  std::string Where() const { return absl::StrCat("redis ", address_.host, ":", address_.port); }
-
-  // Drops a broken connection (the next call reconnects) and says why.
   absl::Status Fail(Connection& c, std::string_view what) {
-    std::string why = c.context != nullptr && c.context->err != 0 ? c.context->errstr
-                                                                 : "connection lost";
-    if (c.context != nullptr) redisFree(c.context);
-    c.context = nullptr;
-    return absl::UnavailableError(absl::StrCat(Where(), ": ", AsAbsl(what), " failed: ", why,
-                                               " (will reconnect on the next call)"));
+    return DropConnection(address_, c.context, what);
   }
-
   absl::Status ReplyError(std::string_view error, std::string_view what) const {
-    std::string message = absl::StrCat(Where(), ": ", AsAbsl(what), ": ", AsAbsl(error));
-    if (absl::StartsWith(AsAbsl(error), "LOADING") || absl::StartsWith(AsAbsl(error), "BUSY") ||
-        absl::StartsWith(AsAbsl(error), "MASTERDOWN")) {
-      return absl::UnavailableError(message);
-    }
-    if (absl::StartsWith(AsAbsl(error), "NOAUTH") || absl::StartsWith(AsAbsl(error), "WRONGPASS")) {
-      return absl::PermissionDeniedError(message);
-    }
-    return absl::InternalError(message);
-  }
-
-  // Runs one command on a locked, connected connection (used while connecting).
-  absl::StatusOr<Reply> Command(Connection& c, std::vector<std::string> args,
-                                std::string_view what) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const std::string& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    Reply reply(static_cast<redisReply*>(redisCommandArgv(
-        c.context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-    if (reply == nullptr) return Fail(c, what);
-    if (reply->type == REDIS_REPLY_ERROR) {
-      absl::Status s = ReplyError(std::string_view(reply->str, reply->len), what);
-      redisFree(c.context);
-      c.context = nullptr;
-      return s;
-    }
-    return reply;
+    return ReplyErrorStatus(address_, error, what);
   }
 
   absl::Status LoadScript(Connection& c) {
     absl::StatusOr<Reply> reply =
-        Command(c, {"SCRIPT", "LOAD", std::string(kWriteScript)}, "SCRIPT LOAD");
+        RunCommand(address_, c.context, {"SCRIPT", "LOAD", std::string(kWriteScript)},
+                   "SCRIPT LOAD");
     if (!reply.ok()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_STRING) {
-      return absl::InternalError(absl::StrCat(Where(), ": unexpected reply to SCRIPT LOAD"));
+      return absl::InternalError(
+          absl::StrCat(Where(address_), ": unexpected reply to SCRIPT LOAD"));
     }
     // Set once, by Probe() at open before the store is shared; later loads (new connections,
     // a restarted server) return the same SHA1 of the same text.
@@ -338,21 +538,7 @@ class RedisOnlineStore : public OnlineStore {
 
   absl::Status EnsureConnected(Connection& c) {
     if (c.context != nullptr) return absl::OkStatus();
-    c.context = redisConnectWithTimeout(address_.host.c_str(), address_.port, kConnectTimeout);
-    if (c.context == nullptr) {
-      return absl::UnavailableError(absl::StrCat(Where(), ": cannot allocate a connection"));
-    }
-    if (c.context->err != 0) return Fail(c, "connect");
-    if (redisSetTimeout(c.context, kCommandTimeout) != REDIS_OK) return Fail(c, "set timeout");
-    redisEnableKeepAlive(c.context);
-    if (!address_.password.empty()) {
-      absl::StatusOr<Reply> r = Command(c, {"AUTH", address_.password}, "AUTH");
-      if (!r.ok()) return r.status();
-    }
-    if (address_.db != 0) {
-      absl::StatusOr<Reply> r = Command(c, {"SELECT", std::to_string(address_.db)}, "SELECT");
-      if (!r.ok()) return r.status();
-    }
+    if (absl::Status s = Connect(address_, c.context); !s.ok()) return s;
     // The script's SHA1 is a function of its text, so every connection shares one; loading it
     // on each new connection covers a server that restarted with an empty script cache.
     return LoadScript(c);
@@ -363,6 +549,7 @@ class RedisOnlineStore : public OnlineStore {
   std::array<Connection, kPoolSize> pool_;
   std::atomic<size_t> next_{0};
   std::string script_sha_;  // the SHA1 of kWriteScript, from the first SCRIPT LOAD
+  std::shared_ptr<ReadPipeline> pipeline_;
 };
 
 }  // namespace

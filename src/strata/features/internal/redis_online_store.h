@@ -6,9 +6,13 @@
 // so a batch is one round trip) that applies the never-older rule on the server by comparing
 // the first 16 bytes of the stored and new records byte by byte.
 //
-// A small pool of connections serves concurrent callers. A connection that fails is dropped
-// and the call returns UNAVAILABLE naming the address; the next call connects again (and
-// reloads the script when the server restarted with an empty script cache).
+// A small pool of connections serves concurrent blocking callers. ReadAsync goes through one
+// more connection owned by a read thread (started by the first ReadAsync): it takes every
+// read queued since its last round trip and sends them as one pipeline of HMGETs, so under
+// load many requests share a round trip and no caller thread waits on the network. A
+// connection that fails is dropped and the call returns UNAVAILABLE naming the address; the
+// next call connects again (and reloads the script when the server restarted with an empty
+// script cache).
 #ifndef STRATA_FEATURES_INTERNAL_REDIS_ONLINE_STORE_H_
 #define STRATA_FEATURES_INTERNAL_REDIS_ONLINE_STORE_H_
 
