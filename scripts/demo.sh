@@ -94,14 +94,29 @@ echo "$register_out"
 model_version=$(echo "$register_out" | sed -n 's/^registered churn version \([0-9]*\).*/\1/p')
 "$bin" models alias churn champion "$model_version" --home "$home"
 
+# Inference by entity key: a model trained on the point-in-time training set and packaged with
+# the feature service it was trained on; strata serve --feature-repo then reads its features
+# from the online store, so a request carries only customer_id.
+echo; echo "== strata train --feature-service churn_v1 (on the point-in-time training set), register as churn_by_key"
+"$bin" data sql "SELECT sessions_7d, spend_7d, support_calls_30d, days_since_login, churned FROM t" \
+  --table t="$demo/churn_training.parquet" --out "$demo/churn_training_features.csv" >/dev/null
+rm -rf "$demo/churn-by-key-model"
+by_key_json=$("$bin" train --home "$home" --data "$demo/churn_training_features.csv" --target churned \
+  --model gbdt --params num_rounds=40 --experiment strata-demo-features --feature-service churn_v1 \
+  --package-out "$demo/churn-by-key-model" --json)
+by_key_run=$(echo "$by_key_json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
+echo "$by_key_json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("run", d["run_id"], "metrics", {k: round(v, 4) for k, v in d["metrics"].items() if k in ("roc_auc", "log_loss")})'
+by_key_version=$("$bin" models register "$by_key_run" churn_by_key --home "$home" | sed -n 's/^registered churn_by_key version \([0-9]*\).*/\1/p')
+"$bin" models alias churn_by_key champion "$by_key_version" --home "$home"
+
 serve_port=${STRATA_SERVE_PORT:-8000}
 serve_url="http://127.0.0.1:$serve_port"
 if [ -f "$home/serve.pid" ] && kill -0 "$(cat "$home/serve.pid")" 2>/dev/null; then
   kill "$(cat "$home/serve.pid")"; sleep 0.5
 fi
 # Served from the registry: moving the alias (strata models alias churn champion N) hot-swaps it.
-nohup "$bin" serve --model models:/churn@champion --home "$home" --port "$serve_port" \
-  >"$home/logs/serve.log" 2>&1 &
+nohup "$bin" serve --model models:/churn@champion --model models:/churn_by_key@champion \
+  --feature-repo "$frepo" --home "$home" --port "$serve_port" >"$home/logs/serve.log" 2>&1 &
 echo $! >"$home/serve.pid"
 for _ in $(seq 100); do
   curl -fsS "$serve_url/v2/health/ready" >/dev/null 2>&1 && break
@@ -119,11 +134,16 @@ echo; echo "== strata serve: Open Inference Protocol V2 request"
 echo "curl -s $serve_url/v2/models/churn/infer -d '<body>'"
 curl -fsS "$serve_url/v2/models/churn/infer" -H 'Content-Type: application/json' -d "$infer_body"
 echo
-echo "== the same model through MLflow's /invocations and TF Serving's :predict"
+echo "== the same model through MLflow's /invocations (?model=churn: two models are served) and TF Serving's :predict"
 record='{"age": 34, "income": 42000.0, "city": "lisbon", "plan": "free", "monthly_spend": 1.5, "support_calls": 4}'
-curl -fsS "$serve_url/invocations" -H 'Content-Type: application/json' -d "{\"dataframe_records\": [$record]}"
+curl -fsS "$serve_url/invocations?model=churn" -H 'Content-Type: application/json' -d "{\"dataframe_records\": [$record]}"
 echo
 curl -fsS "$serve_url/v1/models/churn:predict" -d "{\"instances\": [$record]}"
+echo
+by_key_body='{"inputs": [{"name": "customer_id", "datatype": "INT64", "shape": [3], "data": [1, 2, 99999]}]}'
+echo "== inference by entity key: churn_by_key reads customer_activity's features from the online store"
+echo "curl -s $serve_url/v2/models/churn_by_key/infer -d '$by_key_body'"
+curl -fsS "$serve_url/v2/models/churn_by_key/infer" -H 'Content-Type: application/json' -d "$by_key_body"
 echo
 
 cat <<TXT
@@ -142,6 +162,8 @@ Strata server is running (pid $(cat "$home/strata.pid")) with its data under $ho
   feature store:  $bin features list --repo $frepo --home $home;  $url/api/v1/features/projects/churn_demo
                   online: curl $url/get-online-features -d '$features_body'
                   training set: $demo/churn_training.parquet (dataset churn-training, lineage to the view)
+                  by entity key: curl $serve_url/v2/models/churn_by_key/infer -d '$by_key_body'
+                    (model churn_by_key, trained with --feature-service churn_v1; 99999 has no features)
   data profile:   $demo/profile.html (open in any browser; no network needed)
   cleaned data:   $demo/customers.clean.csv, quarantine $demo/quarantine.csv, report $demo/clean-report.json
   features:       $demo/features.csv from the fitted pipeline $demo/pipeline.json

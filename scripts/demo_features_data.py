@@ -6,11 +6,14 @@ Deterministic (seeded). CSV files; demo.sh converts the activity to Parquet with
   OUT_DIR/customer_activity.csv  customer_id, event_ts, created_ts, sessions_7d, spend_7d,
                                  support_calls_30d, days_since_login (a few late corrections
                                  share an event_ts and have a later created_ts)
-  OUT_DIR/entities.csv           customer_id, event_timestamp
+  OUT_DIR/entities.csv           customer_id, event_timestamp, churned (a label that depends
+                                 on the customer's activity as of event_timestamp)
 Each customer's newest snapshot is 0-45 days old (older ones go back from there), so a
 materialization up to now finds fresh rows and the 30-day ttl has something to cut.
 Usage: demo_features_data.py OUT_DIR [CUSTOMERS]
 """
+import calendar
+import math
 import os
 import random
 import sys
@@ -42,8 +45,24 @@ for c in range(1, customers + 1):
         t -= rnd.randint(2, 20) * day
 with open(os.path.join(out, "customer_activity.csv"), "w") as f:
     f.write("\n".join(rows) + "\n")
-ents = ["customer_id,event_timestamp"]
+# The label of each entity row depends on the customer's activity as of that row's time (the
+# newest snapshot at or before it), which is exactly what the point-in-time join gives a model.
+latest = {}  # customer -> [(event_ts, sessions, support_calls, days_since_login)]
+for row in rows[1:]:
+    c, ts, _, sessions, _, calls, idle = row.split(",")
+    latest.setdefault(int(c), []).append(
+        (calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")),
+         int(sessions), int(calls), float(idle)))
+ents = ["customer_id,event_timestamp,churned"]
 for _ in range(customers * 2):
-    ents.append(f"{rnd.randint(1, customers + 20)},{iso(base + rnd.randrange(250) * day)}")
+    c, t = rnd.randint(1, customers + 20), base + rnd.randrange(250) * day
+    past = [s for s in latest.get(c, []) if s[0] <= t]
+    if past:
+        _, sessions, calls, idle = max(past)
+        score = 0.35 * idle + 0.6 * calls - 0.12 * sessions - 0.8
+    else:
+        score = 0.0
+    churned = int(rnd.random() < 1 / (1 + math.exp(-score)))
+    ents.append(f"{c},{iso(t)},{churned}")
 with open(os.path.join(out, "entities.csv"), "w") as f:
     f.write("\n".join(ents) + "\n")

@@ -9,7 +9,7 @@ PACKAGES=(
   libclang-rt-14-dev
   libabsl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
-  redis-server libhiredis-dev liblmdb-dev
+  redis-server libhiredis-dev liblmdb-dev libjemalloc-dev
   libssl-dev zlib1g-dev libzstd-dev libsnappy-dev libxxhash-dev
   libbrotli-dev liblz4-dev libgit2-dev
   libxgboost-dev xgboost python3-xgboost libeigen3-dev

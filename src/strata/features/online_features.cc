@@ -52,6 +52,8 @@ absl::Status FeatureServer::Build() {
     }
     for (size_t i = 0; i < view.schema.size(); ++i) {
       table.feature_index.emplace(view.schema[i].name, static_cast<int>(i));
+      feature_refs_.emplace(absl::StrCat(view.name, ":", view.schema[i].name),
+                            FeatureSlot{static_cast<int>(views_.size()), static_cast<int>(i)});
     }
     view_index_.emplace(view.name, static_cast<int>(views_.size()));
     views_.push_back(std::move(table));
@@ -77,6 +79,11 @@ absl::Status FeatureServer::ResolveRefs(const std::vector<std::string>& refs,
                                         std::vector<FeatureSlot>* slots) const {
   slots->reserve(refs.size());
   for (const std::string& ref : refs) {
+    // The common case in one lookup; "view:*" and every error take the long way.
+    if (auto known = feature_refs_.find(ref); known != feature_refs_.end()) {
+      slots->push_back(known->second);
+      continue;
+    }
     const size_t colon = ref.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == ref.size() ||
         ref.find(':', colon + 1) != std::string::npos) {

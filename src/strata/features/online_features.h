@@ -155,6 +155,8 @@ class FeatureServer {
   int64_t registry_version_ = 0;
   std::vector<ViewTable> views_;
   absl::flat_hash_map<std::string, int> view_index_;
+  // "view:feature" -> its slot, for every feature of every view.
+  absl::flat_hash_map<std::string, FeatureSlot> feature_refs_;
   // Service name -> its features, resolved once.
   absl::flat_hash_map<std::string, std::vector<FeatureSlot>> services_;
 };

@@ -252,6 +252,9 @@ std::string EncodeOnlineFeaturesResponse(const features::OnlineFeaturesResponse&
     AppendJsonString(response.columns[c].name, out);
   }
   out.append("]},\"results\":[");
+  int64_t last_micros = 0;
+  std::string last_text;
+  AppendRfc3339(last_micros, &last_text);
   for (size_t c = 0; c < response.columns.size(); ++c) {
     const features::OnlineFeatureColumn& column = response.columns[c];
     if (c > 0) out.push_back(',');
@@ -271,7 +274,14 @@ std::string EncodeOnlineFeaturesResponse(const features::OnlineFeaturesResponse&
     for (size_t r = 0; r < column.event_ts_micros.size(); ++r) {
       if (r > 0) out.push_back(',');
       out.push_back('"');
-      AppendRfc3339(column.event_ts_micros[r], &out);
+      // The features of one view share their row's timestamp: format each value once.
+      const int64_t micros = column.event_ts_micros[r];
+      if (micros != last_micros) {
+        last_micros = micros;
+        last_text.clear();
+        AppendRfc3339(micros, &last_text);
+      }
+      out.append(last_text);
       out.push_back('"');
     }
     out.append("]}");
