@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "strata/api/errors.h"
 #include "strata/api/internal/feature_server_json.h"
 #include "strata/base/strings.h"
 #include "strata/features/materialize.h"
@@ -20,25 +21,6 @@ int64_t NowMicros() {
       .count();
 }
 
-int FeatureHttpStatus(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-      return 400;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kResourceExhausted:
-      return 413;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    case absl::StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
-  }
-}
-
 void WriteJson(std::string body, http::Response& res) {
   res.status = 200;
   res.content_type = "application/json";
@@ -47,9 +29,11 @@ void WriteJson(std::string body, http::Response& res) {
 
 absl::Status CheckRows(int64_t rows, int64_t limit, std::string_view what) {
   if (rows <= limit) return absl::OkStatus();
-  return absl::ResourceExhaustedError(absl::StrCat(AsAbsl(what), " has ", rows,
-                                                   " rows; at most ", limit,
-                                                   " are allowed per request"));
+  // 413, as the HTTP layer answers an oversized body (not 429: waiting does not help).
+  return WithErrorCode(absl::ResourceExhaustedError(absl::StrCat(
+                           AsAbsl(what), " has ", rows, " rows; at most ", limit,
+                           " are allowed per request")),
+                       "RESOURCE_EXHAUSTED");
 }
 
 // Asynchronous so that a Redis read does not hold the I/O thread: the answer comes from the
@@ -170,7 +154,8 @@ void HandleMaterialize(features::LiveFeatureServer& live, features::Materializer
 }  // namespace
 
 void WriteFeatureError(const absl::Status& status, http::Response& response) {
-  response.status = FeatureHttpStatus(status);
+  // The project's one status mapping (errors.h); only the body is Feast's {"detail": ...}.
+  response.status = HttpStatusForErrorCode(ErrorCodeName(status));
   response.content_type = "application/json";
   response.file_path.clear();
   nlohmann::json body = {{"detail", AsStd(status.message())}};

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
+#include "strata/base/event_loop.h"
 #include "strata/base/strings.h"
 #include "strata/http/internal/access_log.h"
 #include "strata/http/internal/connection.h"
@@ -65,11 +66,19 @@ std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
   return contexts;
 }
 
+std::vector<std::unique_ptr<EventLoop>> MakeLoops(
+    const std::vector<std::unique_ptr<net::io_context>>& contexts) {
+  std::vector<std::unique_ptr<EventLoop>> loops;
+  for (const auto& c : contexts) loops.push_back(std::make_unique<EventLoop>(*c));
+  return loops;
+}
+
 class ServerImpl : public Server {
  public:
   explicit ServerImpl(std::unique_ptr<internal::ServerContext> ctx, int threads)
       : ctx_(std::move(ctx)),
         contexts_(MakeContexts(threads)),
+        loops_(MakeLoops(contexts_)),
         acceptor_(*contexts_[0]),
         retry_timer_(*contexts_[0]),
         thread_count_(threads) {
@@ -118,7 +127,7 @@ class ServerImpl : public Server {
     Accept();
     running_threads_ = thread_count_;
     for (int i = 0; i < thread_count_; ++i) {
-      threads_.emplace_back([this, i] { RunThread(*contexts_[static_cast<size_t>(i)]); });
+      threads_.emplace_back([this, i] { RunThread(*loops_[static_cast<size_t>(i)]); });
     }
   }
 
@@ -146,6 +155,11 @@ class ServerImpl : public Server {
     for (auto& c : live) c->RequestShutdown();
     live.clear();
     for (auto& guard : keep_running_) guard.reset();
+    // Clients doing I/O on the loops (the Redis online store's connections) finish what is in
+    // flight and close, so the loops can run out of work.
+    for (auto& loop : loops_) {
+      net::post(loop->context(), [loop = loop.get()] { loop->Shutdown(); });
+    }
 
     // With the acceptor and idle connections closed the io_context runs out of work once the
     // in-flight responses are written; past the grace period they are abandoned.
@@ -177,7 +191,9 @@ class ServerImpl : public Server {
   }
 
  private:
-  void RunThread(net::io_context& ioc) {
+  void RunThread(EventLoop& loop) {
+    net::io_context& ioc = loop.context();
+    EventLoop::Scope scope(loop);
     if (const int slice_us = ctx_->options.scheduler_slice_us; slice_us != 0) {
       absl::Status sliced = internal::SetSchedulerSliceOfThisThread(slice_us);
       // Latency only: serving goes on with the default slice, said once per server.
@@ -194,6 +210,7 @@ class ServerImpl : public Server {
         spdlog::error("http server: exception escaped the event loop: {}", e.what());
       }
     }
+    loop.Shutdown();  // whatever registered after the posted Shutdown, on this thread
     {
       std::lock_guard<std::mutex> lock(threads_mu_);
       --running_threads_;
@@ -225,6 +242,8 @@ class ServerImpl : public Server {
   // Destroyed last: connections still owned by abandoned handlers refer to it.
   std::unique_ptr<internal::ServerContext> ctx_;
   std::vector<std::unique_ptr<net::io_context>> contexts_;
+  // Declared after contexts_: destroyed first, while the io_contexts still exist.
+  std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
   size_t next_context_ = 0;  // where the next accepted connection goes (acceptor's thread)
   tcp::acceptor acceptor_;

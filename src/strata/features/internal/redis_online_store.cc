@@ -14,10 +14,50 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "strata/base/event_loop.h"
 #include "strata/base/strings.h"
+#include "strata/features/internal/redis_loop_connection.h"
 
 namespace strata::features::internal {
+
+std::string RedisWhere(const RedisAddress& address) {
+  return absl::StrCat("redis ", address.host, ":", address.port);
+}
+
+absl::Status RedisReplyError(const RedisAddress& address, std::string_view error,
+                              std::string_view what) {
+  std::string message = absl::StrCat(RedisWhere(address), ": ", AsAbsl(what), ": ", AsAbsl(error));
+  if (absl::StartsWith(AsAbsl(error), "LOADING") || absl::StartsWith(AsAbsl(error), "BUSY") ||
+      absl::StartsWith(AsAbsl(error), "MASTERDOWN")) {
+    return absl::UnavailableError(message);
+  }
+  if (absl::StartsWith(AsAbsl(error), "NOAUTH") || absl::StartsWith(AsAbsl(error), "WRONGPASS")) {
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// The records of an HMGET reply, or the reply's error.
+absl::Status ParseHmgetReply(const RedisAddress& address, const redisReply& reply,
+                        std::string_view view_key, size_t keys,
+                        std::vector<std::optional<std::string>>* records) {
+  if (reply.type == REDIS_REPLY_ERROR) {
+    return RedisReplyError(address, std::string_view(reply.str, reply.len),
+                            absl::StrCat("read '", AsAbsl(view_key), "'"));
+  }
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != keys) {
+    return absl::InternalError(absl::StrCat(RedisWhere(address), ": unexpected reply to HMGET"));
+  }
+  records->assign(keys, std::nullopt);
+  for (size_t i = 0; i < keys; ++i) {
+    const redisReply* e = reply.element[i];
+    if (e->type == REDIS_REPLY_STRING) (*records)[i].emplace(e->str, e->len);
+  }
+  return absl::OkStatus();
+}
+
 namespace {
+
 
 constexpr int kPoolSize = 4;
 constexpr timeval kConnectTimeout = {1, 0};
@@ -80,10 +120,6 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-std::string Where(const RedisAddress& address) {
-  return absl::StrCat("redis ", address.host, ":", address.port);
-}
-
 // Drops a broken connection (the next call reconnects) and says why.
 absl::Status DropConnection(const RedisAddress& address, redisContext*& context,
                             std::string_view what) {
@@ -91,22 +127,9 @@ absl::Status DropConnection(const RedisAddress& address, redisContext*& context,
       context != nullptr && context->err != 0 ? context->errstr : "connection lost";
   if (context != nullptr) redisFree(context);
   context = nullptr;
-  return absl::UnavailableError(absl::StrCat(Where(address), ": ", AsAbsl(what),
+  return absl::UnavailableError(absl::StrCat(RedisWhere(address), ": ", AsAbsl(what),
                                              " failed: ", why,
                                              " (will reconnect on the next call)"));
-}
-
-absl::Status ReplyErrorStatus(const RedisAddress& address, std::string_view error,
-                              std::string_view what) {
-  std::string message = absl::StrCat(Where(address), ": ", AsAbsl(what), ": ", AsAbsl(error));
-  if (absl::StartsWith(AsAbsl(error), "LOADING") || absl::StartsWith(AsAbsl(error), "BUSY") ||
-      absl::StartsWith(AsAbsl(error), "MASTERDOWN")) {
-    return absl::UnavailableError(message);
-  }
-  if (absl::StartsWith(AsAbsl(error), "NOAUTH") || absl::StartsWith(AsAbsl(error), "WRONGPASS")) {
-    return absl::PermissionDeniedError(message);
-  }
-  return absl::InternalError(message);
 }
 
 // Runs one command on a connected context (used while connecting); an error reply drops the
@@ -123,7 +146,7 @@ absl::StatusOr<Reply> RunCommand(const RedisAddress& address, redisContext*& con
       context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
   if (reply == nullptr) return DropConnection(address, context, what);
   if (reply->type == REDIS_REPLY_ERROR) {
-    absl::Status s = ReplyErrorStatus(address, std::string_view(reply->str, reply->len), what);
+    absl::Status s = RedisReplyError(address, std::string_view(reply->str, reply->len), what);
     redisFree(context);
     context = nullptr;
     return s;
@@ -136,7 +159,7 @@ absl::StatusOr<Reply> RunCommand(const RedisAddress& address, redisContext*& con
 absl::Status Connect(const RedisAddress& address, redisContext*& context) {
   context = redisConnectWithTimeout(address.host.c_str(), address.port, kConnectTimeout);
   if (context == nullptr) {
-    return absl::UnavailableError(absl::StrCat(Where(address), ": cannot allocate a connection"));
+    return absl::UnavailableError(absl::StrCat(RedisWhere(address), ": cannot allocate a connection"));
   }
   if (context->err != 0) return DropConnection(address, context, "connect");
   if (redisSetTimeout(context, kCommandTimeout) != REDIS_OK) {
@@ -168,25 +191,6 @@ bool AppendHmget(redisContext* context, std::string_view view_key,
   }
   return redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
                                 lengths.data()) == REDIS_OK;
-}
-
-// The records of an HMGET reply, or the reply's error.
-absl::Status ParseHmget(const RedisAddress& address, const redisReply& reply,
-                        std::string_view view_key, size_t keys,
-                        std::vector<std::optional<std::string>>* records) {
-  if (reply.type == REDIS_REPLY_ERROR) {
-    return ReplyErrorStatus(address, std::string_view(reply.str, reply.len),
-                            absl::StrCat("read '", AsAbsl(view_key), "'"));
-  }
-  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != keys) {
-    return absl::InternalError(absl::StrCat(Where(address), ": unexpected reply to HMGET"));
-  }
-  records->assign(keys, std::nullopt);
-  for (size_t i = 0; i < keys; ++i) {
-    const redisReply* e = reply.element[i];
-    if (e->type == REDIS_REPLY_STRING) (*records)[i].emplace(e->str, e->len);
-  }
-  return absl::OkStatus();
 }
 
 // The asynchronous read path (OnlineStore::ReadAsync): a thread with a connection of its own
@@ -245,7 +249,7 @@ class ReadPipeline : public std::enable_shared_from_this<ReadPipeline> {
 
  private:
   absl::Status Closing() const {
-    return absl::UnavailableError(absl::StrCat(Where(address_), ": the online store is closing"));
+    return absl::UnavailableError(absl::StrCat(RedisWhere(address_), ": the online store is closing"));
   }
 
   void Run() {
@@ -287,7 +291,7 @@ class ReadPipeline : public std::enable_shared_from_this<ReadPipeline> {
       }
       Reply reply(static_cast<redisReply*>(raw));
       (*errors)[i] =
-          ParseHmget(address_, *reply, batch[i].view_key, batch[i].keys.size(), &(*results)[i]);
+          ParseHmgetReply(address_, *reply, batch[i].view_key, batch[i].keys.size(), &(*results)[i]);
     }
     return absl::OkStatus();
   }
@@ -335,6 +339,10 @@ class RedisOnlineStore : public OnlineStore {
         pipeline_(std::make_shared<ReadPipeline>(address_)) {}
   ~RedisOnlineStore() override {
     pipeline_->Stop();
+    {
+      std::lock_guard<std::mutex> lock(loops_mu_);
+      for (auto& [loop, connection] : loop_connections_) connection->CloseFromAnyThread();
+    }
     for (Connection& c : pool_) {
       if (c.context != nullptr) redisFree(c.context);
     }
@@ -376,6 +384,11 @@ class RedisOnlineStore : public OnlineStore {
                  OnlineReadDone done) override {
     if (entity_keys.empty()) {
       done(absl::OkStatus(), {});
+      return;
+    }
+    // On an HTTP I/O thread: this thread's own connection, no hop. Elsewhere: the read thread.
+    if (EventLoop* loop = EventLoop::Current(); loop != nullptr && !loop->shutting_down()) {
+      LoopConnection(*loop).Hmget(view_key, std::move(entity_keys), std::move(done));
       return;
     }
     pipeline_->Enqueue({std::move(view_key), std::move(entity_keys), std::move(done)});
@@ -498,7 +511,20 @@ class RedisOnlineStore : public OnlineStore {
     void* raw = nullptr;
     if (redisGetReply(c.context, &raw) != REDIS_OK) return Fail(c, "read");
     Reply reply(static_cast<redisReply*>(raw));
-    return ParseHmget(address_, *reply, view_key, entity_keys.size(), records);
+    return ParseHmgetReply(address_, *reply, view_key, entity_keys.size(), records);
+  }
+
+  // The calling loop's connection, made on first use. A loop that shut down may be followed
+  // by a new one at the same address, so a connection whose loop is gone is replaced.
+  RedisLoopConnection& LoopConnection(EventLoop& loop) {
+    std::lock_guard<std::mutex> lock(loops_mu_);
+    for (auto& [known, connection] : loop_connections_) {
+      if (known != &loop) continue;
+      if (connection->loop_gone()) connection = RedisLoopConnection::Create(loop, address_);
+      return *connection;
+    }
+    loop_connections_.emplace_back(&loop, RedisLoopConnection::Create(loop, address_));
+    return *loop_connections_.back().second;
   }
 
   // A connection of the pool, locked: a free one if there is one, else waits for one in
@@ -518,7 +544,7 @@ class RedisOnlineStore : public OnlineStore {
     return DropConnection(address_, c.context, what);
   }
   absl::Status ReplyError(std::string_view error, std::string_view what) const {
-    return ReplyErrorStatus(address_, error, what);
+    return RedisReplyError(address_, error, what);
   }
 
   absl::Status LoadScript(Connection& c) {
@@ -528,7 +554,7 @@ class RedisOnlineStore : public OnlineStore {
     if (!reply.ok()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_STRING) {
       return absl::InternalError(
-          absl::StrCat(Where(address_), ": unexpected reply to SCRIPT LOAD"));
+          absl::StrCat(RedisWhere(address_), ": unexpected reply to SCRIPT LOAD"));
     }
     // Set once, by Probe() at open before the store is shared; later loads (new connections,
     // a restarted server) return the same SHA1 of the same text.
@@ -550,6 +576,9 @@ class RedisOnlineStore : public OnlineStore {
   std::atomic<size_t> next_{0};
   std::string script_sha_;  // the SHA1 of kWriteScript, from the first SCRIPT LOAD
   std::shared_ptr<ReadPipeline> pipeline_;
+  std::mutex loops_mu_;
+  // One per event loop that read through this store; guarded by loops_mu_.
+  std::vector<std::pair<EventLoop*, std::shared_ptr<RedisLoopConnection>>> loop_connections_;
 };
 
 }  // namespace

@@ -6,10 +6,12 @@
 // so a batch is one round trip) that applies the never-older rule on the server by comparing
 // the first 16 bytes of the stored and new records byte by byte.
 //
-// A small pool of connections serves concurrent blocking callers. ReadAsync goes through one
-// more connection owned by a read thread (started by the first ReadAsync): it takes every
-// read queued since its last round trip and sends them as one pipeline of HMGETs, so under
-// load many requests share a round trip and no caller thread waits on the network. A
+// A small pool of connections serves concurrent blocking callers. ReadAsync on an event loop
+// thread (an HTTP I/O thread, base/event_loop.h) uses that loop's own connection
+// (redis_loop_connection.h): written and answered on the calling thread, no hop. ReadAsync
+// elsewhere goes through a read thread (started by the first such call) that takes every read
+// queued since its last round trip and sends them as one pipeline of HMGETs. Either way many
+// requests share a round trip under load and no caller thread waits on the network. A
 // connection that fails is dropped and the call returns UNAVAILABLE naming the address; the
 // next call connects again (and reloads the script when the server restarted with an empty
 // script cache).
@@ -17,10 +19,15 @@
 #define STRATA_FEATURES_INTERNAL_REDIS_ONLINE_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "strata/features/online_store.h"
+
+struct redisReply;  // hiredis
 
 namespace strata::features::internal {
 
@@ -33,6 +40,18 @@ struct RedisAddress {
 
 // redis://[[user]:password@]host[:port][/db]. INVALID_ARGUMENT naming the problem.
 absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url);
+
+// "redis HOST:PORT", the prefix of every message about the server.
+std::string RedisWhere(const RedisAddress& address);
+// The status for an error reply: UNAVAILABLE for LOADING / BUSY / MASTERDOWN, PERMISSION_DENIED
+// for NOAUTH / WRONGPASS, INTERNAL otherwise; the message names the server and `what`.
+absl::Status RedisReplyError(const RedisAddress& address, std::string_view error,
+                             std::string_view what);
+// The records of an HMGET reply of `keys` fields from `view_key` (nullopt for absent ones), or
+// the reply's error.
+absl::Status ParseHmgetReply(const RedisAddress& address, const redisReply& reply,
+                             std::string_view view_key, size_t keys,
+                             std::vector<std::optional<std::string>>* records);
 
 // Connects one pooled connection at open. Errors: INVALID_ARGUMENT for a bad URL;
 // UNAVAILABLE when the server cannot be reached, naming host:port.
