@@ -16,7 +16,8 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-requests python3-sklearn python3-flask gunicorn wrk curl procps nginx-light
+  python3 python3-requests python3-numpy python3-pandas python3-sklearn python3-flask gunicorn
+  wrk curl procps nginx-light
 )
 
 missing=()

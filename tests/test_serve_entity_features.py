@@ -1,9 +1,10 @@
 """Inference by entity key (issue 5 §4): a model package trained with `--feature-service`
 is served by `strata serve --feature-repo`; a V2 request carrying only the entity key gets
 the same predictions as one carrying the features themselves (read from the materialized
-LMDB online store in process), requests with the features keep working, an unknown entity
+online store in process), requests with the features keep working, an unknown entity
 (no features) is a 400 naming the missing input, and a request that is neither names the
-entity keys it could have sent."""
+entity keys it could have sent. Run on both online stores: LMDB and a redis-server of the
+test's own."""
 import os
 import random
 import shutil
@@ -12,7 +13,7 @@ import tempfile
 import pandas as pd
 
 from harness import Checks, Client
-from test_feature_server import Process, run, to_parquet
+from test_feature_server import Process, Redis, run, to_parquet
 
 DEFS = """entities:
   - {name: user, join_keys: [user_id]}
@@ -29,7 +30,7 @@ feature_services:
 """
 
 
-def setup(root):
+def setup(root, online_store):
     rnd = random.Random(5)
     repo = os.path.join(root, "repo")
     os.makedirs(os.path.join(repo, "data"))
@@ -42,7 +43,7 @@ def setup(root):
     })
     to_parquet(users, os.path.join(repo, "data", "users.parquet"), root)
     with open(os.path.join(repo, "feature_store.yaml"), "w") as f:
-        f.write("project: entity_demo\nonline_store: {type: lmdb}\n")
+        f.write(f"project: entity_demo\nonline_store: {online_store}\n")
     with open(os.path.join(repo, "defs.yaml"), "w") as f:
         f.write(DEFS)
     train = pd.DataFrame({
@@ -60,65 +61,80 @@ def v2(name, datatype, values):
     return {"name": name, "datatype": datatype, "shape": [len(values)], "data": values}
 
 
+def scenario(checks, root, label, online_store):
+    home = os.path.join(root, "home")
+    repo, users, train_csv = setup(root, online_store)
+    pkg = os.path.join(root, "pkg")
+    run("train", "--home", home, "--data", train_csv, "--target", "y", "--model", "glm",
+        "--package-out", pkg, "--feature-service", "model_v1")
+    run("features", "apply", "--repo", repo, "--home", home)
+    run("features", "materialize", "2023-01-01T00:00:00Z", "2025-01-01T00:00:00Z",
+        "--repo", repo, "--home", home)
+    serve = Process(["serve", "--home", home, "--model", pkg, "--name", "reg",
+                     "--feature-repo", repo], home)
+    client = Client(serve.port)
+    ids = [3, 17, 42]
+    rows = users.set_index("user_id").loc[ids]
+
+    def by_features():
+        body = {"inputs": [v2(c, "FP64", [float(x) for x in rows[c]]) for c in ("f1", "f2", "f3")]}
+        r = client.request("POST", "/v2/models/reg/infer", body)
+        assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+        return r.json["outputs"][0]["data"]
+
+    def same_answer_by_entity_key():
+        expected = by_features()
+        r = client.request("POST", "/v2/models/reg/infer",
+                           {"inputs": [v2("user_id", "INT64", ids)]})
+        assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+        got = r.json["outputs"][0]["data"]
+        assert len(got) == 3 and all(abs(a - b) <= 1e-12 for a, b in zip(got, expected)), \
+            (got, expected)
+        # Different users give different answers (the features really were read).
+        assert len({round(x, 9) for x in got}) == 3, got
+
+    def unknown_entity_is_400():
+        r = client.request("POST", "/v2/models/reg/infer",
+                           {"inputs": [v2("user_id", "INT64", [3, 99999])]})
+        assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
+        assert "f1" in r.json["error"], r.json
+
+    def neither_names_the_keys():
+        r = client.request("POST", "/v2/models/reg/infer",
+                           {"inputs": [v2("customer", "INT64", [3])]})
+        assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
+        assert "entity keys of feature service 'model_v1': user_id" in r.json["error"], r.json
+        r = client.request("POST", "/v2/models/reg/infer",
+                           {"inputs": [v2("user_id", "BYTES", ["3"])]})
+        assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
+
+    try:
+        checks.run(f"{label}: features in the request still work", by_features)
+        checks.run(f"{label}: entity key only: same predictions", same_answer_by_entity_key)
+        checks.run(f"{label}: unknown entity: 400 naming the missing feature", unknown_entity_is_400)
+        checks.run(f"{label}: neither features nor keys: 400 naming the keys", neither_names_the_keys)
+        assert serve.alive()
+    finally:
+        client.close()
+        serve.stop()
+
+
 def main():
     checks = Checks()
     root = tempfile.mkdtemp(prefix="strata-entity-")
-    home = os.path.join(root, "home")
     try:
-        repo, users, train_csv = setup(root)
-        pkg = os.path.join(root, "pkg")
-        run("train", "--home", home, "--data", train_csv, "--target", "y", "--model", "glm",
-            "--package-out", pkg, "--feature-service", "model_v1")
-        run("features", "apply", "--repo", repo, "--home", home)
-        run("features", "materialize", "2023-01-01T00:00:00Z", "2025-01-01T00:00:00Z",
-            "--repo", repo, "--home", home)
-        serve = Process(["serve", "--home", home, "--model", pkg, "--name", "reg",
-                         "--feature-repo", repo], home)
-        client = Client(serve.port)
-        ids = [3, 17, 42]
-        rows = users.set_index("user_id").loc[ids]
-
-        def by_features():
-            body = {"inputs": [v2(c, "FP64", [float(x) for x in rows[c]]) for c in ("f1", "f2", "f3")]}
-            r = client.request("POST", "/v2/models/reg/infer", body)
-            assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
-            return r.json["outputs"][0]["data"]
-
-        def same_answer_by_entity_key():
-            expected = by_features()
-            r = client.request("POST", "/v2/models/reg/infer",
-                               {"inputs": [v2("user_id", "INT64", ids)]})
-            assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
-            got = r.json["outputs"][0]["data"]
-            assert len(got) == 3 and all(abs(a - b) <= 1e-12 for a, b in zip(got, expected)), \
-                (got, expected)
-            # Different users give different answers (the features really were read).
-            assert len({round(x, 9) for x in got}) == 3, got
-
-        def unknown_entity_is_400():
-            r = client.request("POST", "/v2/models/reg/infer",
-                               {"inputs": [v2("user_id", "INT64", [3, 99999])]})
-            assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
-            assert "f1" in r.json["error"], r.json
-
-        def neither_names_the_keys():
-            r = client.request("POST", "/v2/models/reg/infer",
-                               {"inputs": [v2("customer", "INT64", [3])]})
-            assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
-            assert "entity keys of feature service 'model_v1': user_id" in r.json["error"], r.json
-            r = client.request("POST", "/v2/models/reg/infer",
-                               {"inputs": [v2("user_id", "BYTES", ["3"])]})
-            assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
-
+        lmdb_root = os.path.join(root, "lmdb")
+        os.makedirs(lmdb_root)
+        scenario(checks, lmdb_root, "lmdb", "{type: lmdb}")
+        redis_root = os.path.join(root, "redis")
+        os.makedirs(redis_root)
+        redis = Redis(redis_root)
+        redis.start()
         try:
-            checks.run("features in the request still work", by_features)
-            checks.run("entity key only: same predictions", same_answer_by_entity_key)
-            checks.run("unknown entity: 400 naming the missing feature", unknown_entity_is_400)
-            checks.run("neither features nor keys: 400 naming the keys", neither_names_the_keys)
-            assert serve.alive()
+            scenario(checks, redis_root, "redis",
+                     f'{{type: redis, connection_string: "redis://127.0.0.1:{redis.port}/0"}}')
         finally:
-            client.close()
-            serve.stop()
+            redis.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
     checks.finish()

@@ -413,8 +413,18 @@ TEST(ServerTest, SlowClientIsDisconnected) {
   RawSocket s(server->port(), /*recv_timeout_ms=*/3000);
   ASSERT_TRUE(s.Send("GET /hello HTTP/1.1\r\nHost"));
   auto start = std::chrono::steady_clock::now();
+  // Part of a request, then nothing: 408 naming the limit, then the connection closes.
+  std::string answer = s.ReadResponse();
+  EXPECT_THAT(answer, HasSubstr("408"));
+  EXPECT_THAT(answer, HasSubstr("within 200 ms"));
   EXPECT_TRUE(s.WaitClosed());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+
+  // A slow body too.
+  RawSocket body(server->port(), /*recv_timeout_ms=*/3000);
+  ASSERT_TRUE(body.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));
+  EXPECT_THAT(body.ReadResponse(), HasSubstr("408"));
+  EXPECT_TRUE(body.WaitClosed());
 
   RawSocket idle(server->port(), /*recv_timeout_ms=*/3000);
   EXPECT_TRUE(idle.WaitClosed());

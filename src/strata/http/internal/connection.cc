@@ -258,6 +258,7 @@ void Connection::OnHeader(ErrorCode ec, size_t) {
     return;
   }
   parser_->body_limit(limit);
+  body_limit_ = limit;
   if (parser_->is_done()) {
     OnBody({}, 0);
     return;
@@ -299,7 +300,14 @@ void Connection::OnBody(ErrorCode ec, size_t) {
 void Connection::OnReadError(ErrorCode ec) {
   reading_ = false;
   if (ec == bhttp::error::body_limit) {
-    SendError(413, "request body exceeds the limit", /*close=*/true);
+    SendError(413, absl::StrCat("request body exceeds the limit of ", body_limit_, " bytes"),
+              /*close=*/true);
+    return;
+  }
+  if (timed_out_) {
+    SendError(408, absl::StrCat("the request did not arrive within ",
+                                ctx_.options.request_timeout_ms, " ms"),
+              /*close=*/true);
     return;
   }
   if (ec == bhttp::error::header_limit) {
@@ -598,8 +606,15 @@ void Connection::OnDeadlineTimer(ErrorCode ec) {
   deadline_timer_armed_ = false;
   if (closed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
   if (std::chrono::steady_clock::now() >= deadline_) {
-    // A slow or idle client (or a stalled write): the pending operation fails and the
-    // connection closes, as the request_timeout_ms contract says.
+    // A client that sent part of a request and stalled (slow loris) is told so: the read is
+    // cancelled and its handler answers 408 and closes. An idle keep-alive connection or a
+    // stalled write just closes, as the request_timeout_ms contract says.
+    if (reading_ && !timed_out_ && (buffer_.size() > 0 || (parser_ && parser_->got_some()))) {
+      timed_out_ = true;
+      beast::error_code ignored;
+      socket_.cancel(ignored);
+      return;
+    }
     Close();
     return;
   }

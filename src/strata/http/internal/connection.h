@@ -139,6 +139,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Per connection.
   bool reading_ = false;  // a read of a request is pending (safe to close on stop)
+  bool timed_out_ = false;  // the deadline cancelled a partly received request: answer 408
+  uint64_t body_limit_ = 0;  // the current request's body limit, for the 413 message
   bool closed_ = false;
   size_t drained_ = 0;
 };
