@@ -47,12 +47,21 @@ def to_ms(value, unit):
     return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
 
+def cpu_ticks():
+    """Aggregate /proc/stat CPU ticks: (total, steal)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v), v[7]
+
+
 def wrk(url, script=None, conns=64, duration=10, env=None, threads=2):
     args = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency"]
     if script:
         args += ["-s", os.path.join(HERE, "wrk", script)]
+    total0, steal0 = cpu_ticks()
     out = subprocess.run(args + [url], capture_output=True, text=True,
                          env={**os.environ, **(env or {})}, check=True).stdout
+    total1, steal1 = cpu_ticks()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {}
     for pct in ("50", "75", "90", "99"):
@@ -62,7 +71,8 @@ def wrk(url, script=None, conns=64, duration=10, env=None, threads=2):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "lat": lat, "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": errors.group(1).strip() if errors else ""}
+            "socket_errors": errors.group(1).strip() if errors else "",
+            "steal_pct": 100.0 * (steal1 - steal0) / max(1, total1 - total0)}
 
 
 def build_loadgen(path):
@@ -84,12 +94,18 @@ def pinned(cpus, args):
 
 
 def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2, cpus=""):
+    # The share of CPU time the hypervisor took from this VM during the run ("steal") is
+    # reported with the latencies: on a shared host it is what the tail mostly measures.
+    total0, steal0 = cpu_ticks()
     out = subprocess.run(pinned(cpus, [binary, "--port", str(port), "--path", path,
                                        "--body-file", body_file, "--rate", str(rate),
                                        "--connections", str(conns), "--threads", str(threads),
                                        "--duration", str(duration), "--warmup", "2"]),
                          capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
+    total1, steal1 = cpu_ticks()
+    result = json.loads(out)
+    result["steal_pct"] = 100.0 * (steal1 - steal0) / max(1, total1 - total0)
+    return result
 
 
 def fmt_open_loop(r):
@@ -99,7 +115,8 @@ def fmt_open_loop(r):
                  f"unfinished {r['unfinished']}")
     return (f"offered {r['offered_rps']:,.0f}/s achieved {r['achieved_rps']:,.0f}/s  "
             f"p50 {r['p50_ms']:.3f} ms  p90 {r['p90_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  "
-            f"p99.9 {r['p999_ms']:.3f} ms  max {r['max_ms']:.3f} ms" + extra)
+            f"p99.9 {r['p999_ms']:.3f} ms  max {r['max_ms']:.3f} ms  "
+            f"(steal {r.get('steal_pct', float('nan')):.0f}%)" + extra)
 
 
 def start_gunicorn(tmp, model):
@@ -171,8 +188,8 @@ def fmt(r):
     if r["non2xx"] or r["socket_errors"]:
         extra = f"  non-2xx {r['non2xx']} socket errors [{r['socket_errors']}]"
     return (f"{r['rps']:>10,.0f} req/s  p50 {lat.get('50', float('nan')):.3f} ms  "
-            f"p90 {lat.get('90', float('nan')):.3f} ms  p99 {lat.get('99', float('nan')):.3f} ms"
-            + extra)
+            f"p90 {lat.get('90', float('nan')):.3f} ms  p99 {lat.get('99', float('nan')):.3f} ms  "
+            f"(steal {r.get('steal_pct', float('nan')):.0f}%)" + extra)
 
 
 def main():
