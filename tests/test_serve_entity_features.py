@@ -108,11 +108,43 @@ def scenario(checks, root, label, online_store):
                            {"inputs": [v2("user_id", "BYTES", ["3"])]})
         assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
 
+    def imported_xgboost_by_key():
+        # A model trained elsewhere: `strata models import --feature-service` makes a package
+        # that also answers by entity key, with XGBoost's own predictions on the stored features.
+        import xgboost as xgb
+        train = pd.read_csv(train_csv)
+        booster = xgb.train({"objective": "reg:squarederror", "max_depth": 3},
+                            xgb.DMatrix(train[["f1", "f2", "f3"]], label=train["y"]),
+                            num_boost_round=20)
+        model = os.path.join(root, "xgb.json")
+        booster.save_model(model)
+        sig = os.path.join(root, "xgb-sig.yaml")
+        with open(sig, "w") as f:
+            f.write("inputs:\n" + "".join(f"  - {{name: {c}, type: float64}}\n"
+                                          for c in ("f1", "f2", "f3")))
+        xpkg = os.path.join(root, "xgb-pkg")
+        run("models", "import", "--flavor", "xgboost", model, "--signature", sig, "--out", xpkg,
+            "--name", "xgb", "--feature-service", "model_v1")
+        xserve = Process(["serve", "--home", home, "--model", xpkg, "--feature-repo", repo], home)
+        xclient = Client(xserve.port)
+        try:
+            r = xclient.request("POST", "/v2/models/xgb/infer",
+                                {"inputs": [v2("user_id", "INT64", ids)]})
+            assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+            got = r.json["outputs"][0]["data"]
+            expected = booster.inplace_predict(rows[["f1", "f2", "f3"]].to_numpy())
+            assert all(abs(a - float(b)) <= 1e-6 for a, b in zip(got, expected)), (got, expected)
+        finally:
+            xclient.close()
+            xserve.stop()
+
     try:
         checks.run(f"{label}: features in the request still work", by_features)
         checks.run(f"{label}: entity key only: same predictions", same_answer_by_entity_key)
         checks.run(f"{label}: unknown entity: 400 naming the missing feature", unknown_entity_is_400)
         checks.run(f"{label}: neither features nor keys: 400 naming the keys", neither_names_the_keys)
+        checks.run(f"{label}: models import --feature-service answers by key as XGBoost",
+                   imported_xgboost_by_key)
         assert serve.alive()
     finally:
         client.close()

@@ -13,6 +13,7 @@
 #include "strata/base/ids.h"
 #include "strata/features/internal/redis_online_store.h"
 #include "strata/features/online_store.h"
+#include "strata/features/testing/online_records.h"
 #include "strata/features/testing/test_redis.h"
 
 namespace strata::features {
@@ -20,27 +21,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Key(int64_t id) {
-  std::string k;
-  AppendEntityKeyInt64(id, &k);
-  return k;
-}
-
-std::string Rec(int64_t event, int64_t created, double value) {
-  OnlineRecord r;
-  r.event_ts_micros = event;
-  r.created_ts_micros = created;
-  r.values = {value};
-  return EncodeOnlineRecord(r);
-}
-
-double ValueOf(const std::optional<std::string>& record) {
-  EXPECT_TRUE(record.has_value());
-  if (!record) return -1;
-  absl::StatusOr<OnlineRecord> r = DecodeOnlineRecord(*record);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? std::get<double>(r->values.at(0)) : -1;
-}
+using testing::Key;
+using testing::Rec;
+using testing::ValueOf;
 
 struct LmdbBackend {
   static constexpr bool kRedis = false;

@@ -63,7 +63,8 @@ std::vector<std::string> OutputNames(const models::Manifest& m, int num_outputs)
 }
 
 absl::Status ImportXgboost(const std::string& model_file, const std::string& signature_file,
-                           const std::string& out, std::string name) {
+                           const std::string& out, std::string name,
+                           const std::string& feature_service) {
   ASSIGN_OR_RETURN(std::string bytes, ReadFile(model_file));
   models::XgboostFormat format = models::XgboostFormat::kAuto;
   if (absl::EndsWith(model_file, ".json")) format = models::XgboostFormat::kJson;
@@ -118,6 +119,7 @@ absl::Status ImportXgboost(const std::string& model_file, const std::string& sig
     }
   }
   manifest.library_versions = {{"strata", kVersion}, {"xgboost", imported->version}};
+  manifest.feature_service = feature_service;
   // The original file rides along, so the package can always be checked against XGBoost.
   const std::string original =
       absl::StrCat("xgboost_model", format == models::XgboostFormat::kUbjson ? ".ubj" : ".json");
@@ -179,6 +181,9 @@ ModelPackageCommands::ModelPackageCommands(CLI::App* models) {
       ->required();
   import->add_option("--out", out_, "Package directory to create")->required();
   import->add_option("--name", name_, "The model's name (default: the file's stem)");
+  import->add_option("--feature-service", feature_service_,
+                     "Feature service the package names: strata serve --feature-repo then "
+                     "accepts requests carrying only its entity keys");
   actions_.push_back({import, [this] { return Import(); }});
 
   CLI::App* predict = models->add_subcommand("predict", "Predict a table with a local package");
@@ -224,7 +229,7 @@ int ModelPackageCommands::Import() {
                  flavor_.c_str());
     return 2;
   }
-  absl::Status s = ImportXgboost(model_file_, signature_file_, out_, name_);
+  absl::Status s = ImportXgboost(model_file_, signature_file_, out_, name_, feature_service_);
   if (!s.ok()) return Fail("import", s);
   std::printf("wrote package %s\n", out_.c_str());
   return 0;

@@ -31,6 +31,7 @@ class ModelPackageCommands {
   std::string signature_file_;
   std::string out_;
   std::string name_;
+  std::string feature_service_;  // import: the package's feature service
   std::string model_dir_;
   std::string data_;
   int threads_ = 0;

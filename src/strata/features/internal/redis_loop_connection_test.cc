@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "strata/base/event_loop.h"
 #include "strata/features/online_store.h"
+#include "strata/features/testing/online_records.h"
 #include "strata/features/testing/test_redis.h"
 
 namespace strata::features {
@@ -23,24 +24,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Key(int64_t id) {
-  std::string k;
-  AppendEntityKeyInt64(id, &k);
-  return k;
-}
+using testing::Key;
+using testing::ValueOf;
 
-std::string Rec(int64_t event, double value) {
-  OnlineRecord r;
-  r.event_ts_micros = event;
-  r.values = {value};
-  return EncodeOnlineRecord(r);
-}
-
-double ValueOf(const std::optional<std::string>& record) {
-  if (!record) return -1;
-  absl::StatusOr<OnlineRecord> r = DecodeOnlineRecord(*record);
-  return r.ok() ? std::get<double>(r->values.at(0)) : -2;
-}
+std::string Rec(int64_t event, double value) { return testing::Rec(event, 0, value); }
 
 struct Answer {
   absl::Status status;
