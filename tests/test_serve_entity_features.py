@@ -93,6 +93,27 @@ def scenario(checks, root, label, online_store):
         # Different users give different answers (the features really were read).
         assert len({round(x, 9) for x in got}) == 3, got
 
+    def tf_and_mlflow_by_entity_key():
+        # The same rule on TF Serving's and MLflow's bodies.
+        expected = by_features()
+        r = client.request("POST", "/v1/models/reg:predict",
+                           {"instances": [{"user_id": i} for i in ids]})
+        assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+        got = r.json["predictions"]
+        assert all(abs(a - b) <= 1e-12 for a, b in zip(got, expected)), (got, expected)
+        r = client.request("POST", "/v1/models/reg:predict", {"inputs": {"user_id": ids}})
+        assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+        got = r.json["outputs"]
+        assert all(abs(a - b) <= 1e-12 for a, b in zip(got, expected)), (got, expected)
+        r = client.request("POST", "/invocations",
+                           {"dataframe_records": [{"user_id": i} for i in ids]})
+        assert r.status == 200, f"{r.status} {r.raw[:400]!r}"
+        got = r.json["predictions"]
+        assert all(abs(a - b) <= 1e-12 for a, b in zip(got, expected)), (got, expected)
+        r = client.request("POST", "/invocations", {"dataframe_records": [{"customer": 3}]})
+        assert r.status == 400, f"{r.status} {r.raw[:400]!r}"
+        assert "entity keys of feature service 'model_v1': user_id" in r.raw.decode(), r.raw
+
     def unknown_entity_is_400():
         r = client.request("POST", "/v2/models/reg/infer",
                            {"inputs": [v2("user_id", "INT64", [3, 99999])]})
@@ -141,6 +162,7 @@ def scenario(checks, root, label, online_store):
     try:
         checks.run(f"{label}: features in the request still work", by_features)
         checks.run(f"{label}: entity key only: same predictions", same_answer_by_entity_key)
+        checks.run(f"{label}: TF Serving and MLflow bodies by entity key", tf_and_mlflow_by_entity_key)
         checks.run(f"{label}: unknown entity: 400 naming the missing feature", unknown_entity_is_400)
         checks.run(f"{label}: neither features nor keys: 400 naming the keys", neither_names_the_keys)
         checks.run(f"{label}: models import --feature-service answers by key as XGBoost",

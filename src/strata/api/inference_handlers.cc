@@ -131,20 +131,19 @@ absl::StatusOr<V2InferRequest> DecodeV2Body(const http::Request& req,
 
 // A model naming a feature service, served with a feature server: a request carrying the
 // signature's inputs decodes as usual; otherwise it may carry only the service's entity keys,
-// and the features are read in process (serving/entity_features.h).
-absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
-                                                    const models::Model& model,
-                                                    features::LiveFeatureServer& features,
-                                                    int64_t max_rows,
-                                                    internal::V2BinaryOutputs& binary_outputs) {
-  absl::StatusOr<V2InferRequest> full =
-      DecodeV2Body(req, model.manifest().signature, max_rows, binary_outputs);
-  if (full.ok()) return full;
+// and the features are read in process (serving/entity_features.h). The same rule for every
+// protocol: `decode(signature)` decodes the body against a signature, `inputs(decoded)` is its
+// input table.
+template <typename Decoded, typename Decode, typename Inputs>
+absl::StatusOr<Decoded> DecodeWithEntityFeatures(const models::Model& model,
+                                                 features::LiveFeatureServer* features,
+                                                 Decode decode, Inputs inputs) {
+  absl::StatusOr<Decoded> full = decode(model.manifest().signature);
   const std::string& service = model.manifest().feature_service;
-  ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features.Current());
+  if (full.ok() || features == nullptr || service.empty()) return full;
+  ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features->Current());
   ASSIGN_OR_RETURN(models::Signature keys, serving::EntityKeySignature(*snapshot.server, service));
-  internal::V2BinaryOutputs entity_outputs;
-  absl::StatusOr<V2InferRequest> entity = DecodeV2Body(req, keys, max_rows, entity_outputs);
+  absl::StatusOr<Decoded> entity = decode(keys);
   if (!entity.ok()) {
     std::string names;
     for (const models::ColumnSpec& k : keys.inputs) {
@@ -154,11 +153,10 @@ absl::StatusOr<V2InferRequest> DecodeV2WithFeatures(const http::Request& req,
         absl::StrCat(full.status().message(), " (or send only the entity keys of feature service '",
                      service, "': ", names, ")"));
   }
-  binary_outputs = std::move(entity_outputs);
-  ASSIGN_OR_RETURN(entity->inputs,
-                   serving::ReadModelInputs(*snapshot.server, *snapshot.store, service,
-                                             entity->inputs, model.manifest().signature,
-                                             NowMillis() * 1000));
+  table::Table& table = inputs(*entity);
+  ASSIGN_OR_RETURN(table, serving::ReadModelInputs(*snapshot.server, *snapshot.store, service,
+                                                   table, model.manifest().signature,
+                                                   NowMillis() * 1000));
   return entity;
 }
 
@@ -237,12 +235,14 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server,
     id = &fast->id;
     requested = &fast->requested_outputs;
   } else {
-    absl::StatusOr<V2InferRequest> general =
-        entity_features != nullptr
-            ? DecodeV2WithFeatures(req, v.model(), *entity_features,
-                                   server->options().max_request_rows, binary_outputs)
-            : DecodeV2Body(req, v.model().manifest().signature,
-                           server->options().max_request_rows, binary_outputs);
+    absl::StatusOr<V2InferRequest> general = DecodeWithEntityFeatures<V2InferRequest>(
+        v.model(), entity_features,
+        [&](const models::Signature& signature) {
+          binary_outputs = {};
+          return DecodeV2Body(req, signature, server->options().max_request_rows,
+                              binary_outputs);
+        },
+        [](V2InferRequest& r) -> table::Table& { return r.inputs; });
     if (!general.ok()) {
       // Counted as a failed request of the version, as Triton does for malformed requests.
       v.stats().RecordRequest(false, 0);
@@ -380,8 +380,8 @@ void HandleTfGet(const ModelServer& server, const http::Request& req, http::Resp
 }
 
 void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
-                     const std::shared_ptr<RequestLog>& log, http::Request&& req,
-                     http::Responder responder) {
+                     const std::shared_ptr<RequestLog>& log, features::LiveFeatureServer* features,
+                     http::Request&& req, http::Responder responder) {
   RequestTrace trace(req, "tfserving", log);
   std::optional<TfModelPath> path = ParseTfModelPath(req.wildcard);
   if (!path.has_value() || path->action != "predict") {
@@ -397,9 +397,12 @@ void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
   trace.SetModel(**version);
-  absl::StatusOr<TfPredictRequest> decoded =
-      DecodeTfPredictRequest(req.body, (*version)->model().manifest().signature,
-                             server->options().max_request_rows);
+  absl::StatusOr<TfPredictRequest> decoded = DecodeWithEntityFeatures<TfPredictRequest>(
+      (*version)->model(), features,
+      [&](const models::Signature& signature) {
+        return DecodeTfPredictRequest(req.body, signature, server->options().max_request_rows);
+      },
+      [](TfPredictRequest& r) -> table::Table& { return r.inputs; });
   if (!decoded.ok()) {
     Refuse(version->get(), decoded.status(), WriteTfStatusError, trace, responder);
     return;
@@ -437,7 +440,8 @@ bool MlflowReadsContentType(std::string_view content_type) {
 }
 
 void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
-                       const std::shared_ptr<RequestLog>& log, http::Request&& req,
+                       const std::shared_ptr<RequestLog>& log,
+                       features::LiveFeatureServer* features, http::Request&& req,
                        http::Responder responder) {
   RequestTrace trace(req, "mlflow", log);
   if (const std::string* name = req.QueryParam("model"); name != nullptr) {
@@ -461,10 +465,13 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
     trace.SendError(responder, std::move(res), message);
     return;
   }
-  absl::StatusOr<table::Table> inputs =
-      DecodeMlflowInvocation(req.body, req.Header("content-type"),
-                             (*version)->model().manifest().signature,
-                             server->options().max_request_rows);
+  absl::StatusOr<table::Table> inputs = DecodeWithEntityFeatures<table::Table>(
+      (*version)->model(), features,
+      [&](const models::Signature& signature) {
+        return DecodeMlflowInvocation(req.body, req.Header("content-type"), signature,
+                                      server->options().max_request_rows);
+      },
+      [](table::Table& t) -> table::Table& { return t; });
   if (!inputs.ok()) {
     Refuse(version->get(), inputs.status(), WriteError, trace, responder);
     return;
@@ -519,8 +526,9 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     HandleTfGet(*server, req, res);
   });
   router.AddAsync("POST", "/v1/models/*",
-                  [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleTfPredict(server, request_log, std::move(req),
+                  [server, request_log, features](http::Request&& req,
+                                                  http::Responder responder) {
+                    HandleTfPredict(server, request_log, features, std::move(req),
                                     std::move(responder));
                   });
   // MLflow's scoring server.
@@ -533,8 +541,9 @@ void AddInferenceRoutes(std::shared_ptr<const ModelServer> server, http::Router&
     });
   }
   router.AddAsync("POST", "/invocations",
-                  [server, request_log](http::Request&& req, http::Responder responder) {
-                    HandleInvocations(server, request_log, std::move(req),
+                  [server, request_log, features](http::Request&& req,
+                                                  http::Responder responder) {
+                    HandleInvocations(server, request_log, features, std::move(req),
                                       std::move(responder));
                   });
 }
