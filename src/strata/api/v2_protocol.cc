@@ -571,25 +571,6 @@ void AppendJsonNumber(double value, std::string& out) {
   out.append(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
 }
 
-void AppendJsonString(std::string_view value, std::string& out) {
-  out += '"';
-  for (char c : value) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 absl::StatusOr<std::string> EncodeV2InferResponse(std::string_view model_name, int64_t version,
                                                   std::string_view id,
                                                   const models::Manifest& manifest,

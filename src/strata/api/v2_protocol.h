@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "strata/base/json_text.h"
 #include "strata/http/router.h"
 #include "strata/models/model_package.h"
 #include "strata/table/table.h"
@@ -82,7 +83,8 @@ int InferenceHttpStatus(const absl::Status& status);
 // Appends `value` as JSON: shortest round-trip form, null for NaN and infinities (JSON has
 // neither).
 void AppendJsonNumber(double value, std::string& out);
-void AppendJsonString(std::string_view value, std::string& out);
+// Strings: the project's one writer (base/json_text.h; always valid JSON, whatever the bytes).
+using strata::AppendJsonString;
 
 }  // namespace strata::api
 

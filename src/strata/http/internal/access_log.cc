@@ -36,23 +36,6 @@ void AppendTimestamp(std::string& out) {
 
 }  // namespace
 
-void AppendJsonEscaped(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-  }
-}
-
 absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
   if (path == "-") return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
   std::FILE* f = std::fopen(path.c_str(), "ae");

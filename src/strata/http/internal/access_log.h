@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "strata/base/json_text.h"
 
 namespace strata::http::internal {
 
@@ -61,8 +62,8 @@ class AccessLog {
   std::thread writer_;
 };
 
-// Appends `s` to `out` as the inside of a JSON string literal.
-void AppendJsonEscaped(std::string_view s, std::string& out);
+// The inside of a JSON string literal: the project's one writer (base/json_text.h).
+using strata::AppendJsonEscaped;
 
 }  // namespace strata::http::internal
 

@@ -8,11 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "strata/base/json_text.h"
+
 namespace strata::serving::internal {
 
-// `value` as a quoted JSON string. Request data need not be UTF-8: every byte that does not
-// start a well-formed UTF-8 sequence becomes U+FFFD, so the line always parses.
-void AppendJsonString(std::string_view value, std::string& out);
+// Strings: the project's one writer (always valid JSON, whatever the bytes).
+using strata::AppendJsonString;
 
 // Shortest round-trip form; NaN and infinities (not JSON) become null.
 void AppendJsonDouble(double value, std::string& out);
