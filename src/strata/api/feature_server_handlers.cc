@@ -36,8 +36,8 @@ absl::Status CheckRows(int64_t rows, int64_t limit, std::string_view what) {
                        "RESOURCE_EXHAUSTED");
 }
 
-// Asynchronous so that a Redis read does not hold the I/O thread: the answer comes from the
-// store's pipeline thread (LMDB answers before this returns, without a hop).
+// Asynchronous so that a Redis read does not hold the I/O thread: the reply completes the
+// request on the I/O thread's own Redis connection (LMDB answers before this returns).
 void HandleGetOnlineFeatures(features::LiveFeatureServer& live, const FeatureRoutesOptions& options,
                              const http::Request& req, http::Responder responder) {
   auto fail = [&responder](const absl::Status& status) {

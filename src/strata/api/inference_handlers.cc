@@ -129,37 +129,6 @@ absl::StatusOr<V2InferRequest> DecodeV2Body(const http::Request& req,
   return request;
 }
 
-// A model naming a feature service, served with a feature server: a request carrying the
-// signature's inputs decodes as usual; otherwise it may carry only the service's entity keys,
-// and the features are read in process (serving/entity_features.h). The same rule for every
-// protocol: `decode(signature)` decodes the body against a signature, `inputs(decoded)` is its
-// input table.
-template <typename Decoded, typename Decode, typename Inputs>
-absl::StatusOr<Decoded> DecodeWithEntityFeatures(const models::Model& model,
-                                                 features::LiveFeatureServer* features,
-                                                 Decode decode, Inputs inputs) {
-  absl::StatusOr<Decoded> full = decode(model.manifest().signature);
-  const std::string& service = model.manifest().feature_service;
-  if (full.ok() || features == nullptr || service.empty()) return full;
-  ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features->Current());
-  ASSIGN_OR_RETURN(models::Signature keys, serving::EntityKeySignature(*snapshot.server, service));
-  absl::StatusOr<Decoded> entity = decode(keys);
-  if (!entity.ok()) {
-    std::string names;
-    for (const models::ColumnSpec& k : keys.inputs) {
-      absl::StrAppend(&names, names.empty() ? "" : ", ", k.name);
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat(full.status().message(), " (or send only the entity keys of feature service '",
-                     service, "': ", names, ")"));
-  }
-  table::Table& table = inputs(*entity);
-  ASSIGN_OR_RETURN(table, serving::ReadModelInputs(*snapshot.server, *snapshot.store, service,
-                                                   table, model.manifest().signature,
-                                                   NowMillis() * 1000));
-  return entity;
-}
-
 void WriteV2BinaryAnswer(const ServedVersion& served, std::string_view id,
                          const models::Model::Predictions& predictions,
                          const std::vector<std::string>& requested,
@@ -235,21 +204,24 @@ void HandleInfer(const std::shared_ptr<const ModelServer>& server,
     id = &fast->id;
     requested = &fast->requested_outputs;
   } else {
-    absl::StatusOr<V2InferRequest> general = DecodeWithEntityFeatures<V2InferRequest>(
+    // serving/entity_features.h: by the model's signature, or by entity key. The decode
+    // keeps the request's other parts (id, requested outputs) in `decoded`.
+    absl::StatusOr<table::Table> inputs = serving::DecodeModelInputs(
         v.model(), entity_features,
-        [&](const models::Signature& signature) {
+        [&](const models::Signature& signature) -> absl::StatusOr<table::Table> {
           binary_outputs = {};
-          return DecodeV2Body(req, signature, server->options().max_request_rows,
-                              binary_outputs);
-        },
-        [](V2InferRequest& r) -> table::Table& { return r.inputs; });
-    if (!general.ok()) {
+          ASSIGN_OR_RETURN(decoded, DecodeV2Body(req, signature,
+                                                 server->options().max_request_rows,
+                                                 binary_outputs));
+          return std::move(decoded->inputs);
+        });
+    if (!inputs.ok()) {
       // Counted as a failed request of the version, as Triton does for malformed requests.
       v.stats().RecordRequest(false, 0);
-      RefuseV2(general.status(), trace, responder);
+      RefuseV2(inputs.status(), trace, responder);
       return;
     }
-    decoded = std::move(*general);
+    decoded->inputs = *std::move(inputs);
     id = &decoded->id;
     requested = &decoded->requested_outputs;
     trace.SetInputs(decoded->inputs);
@@ -397,19 +369,23 @@ void HandleTfPredict(const std::shared_ptr<const ModelServer>& server,
   }
   const std::shared_ptr<const ServedVersion>* version = &route->version;
   trace.SetModel(**version);
-  absl::StatusOr<TfPredictRequest> decoded = DecodeWithEntityFeatures<TfPredictRequest>(
+  // serving/entity_features.h: by the model's signature, or by entity key.
+  bool columnar = false;
+  absl::StatusOr<table::Table> inputs = serving::DecodeModelInputs(
       (*version)->model(), features,
-      [&](const models::Signature& signature) {
-        return DecodeTfPredictRequest(req.body, signature, server->options().max_request_rows);
-      },
-      [](TfPredictRequest& r) -> table::Table& { return r.inputs; });
-  if (!decoded.ok()) {
-    Refuse(version->get(), decoded.status(), WriteTfStatusError, trace, responder);
+      [&](const models::Signature& signature) -> absl::StatusOr<table::Table> {
+        ASSIGN_OR_RETURN(TfPredictRequest r, DecodeTfPredictRequest(
+                                                 req.body, signature,
+                                                 server->options().max_request_rows));
+        columnar = r.columnar;
+        return std::move(r.inputs);
+      });
+  if (!inputs.ok()) {
+    Refuse(version->get(), inputs.status(), WriteTfStatusError, trace, responder);
     return;
   }
-  const bool columnar = decoded->columnar;
   InferAndRespond(
-      *server, *route, decoded->inputs, std::move(trace), std::move(responder),
+      *server, *route, *inputs, std::move(trace), std::move(responder),
       [columnar](const models::Model::Predictions& p) {
         return EncodeTfPredictResponse(p, columnar);
       },
@@ -465,13 +441,12 @@ void HandleInvocations(const std::shared_ptr<const ModelServer>& server,
     trace.SendError(responder, std::move(res), message);
     return;
   }
-  absl::StatusOr<table::Table> inputs = DecodeWithEntityFeatures<table::Table>(
-      (*version)->model(), features,
-      [&](const models::Signature& signature) {
+  // serving/entity_features.h: by the model's signature, or by entity key.
+  absl::StatusOr<table::Table> inputs = serving::DecodeModelInputs(
+      (*version)->model(), features, [&](const models::Signature& signature) {
         return DecodeMlflowInvocation(req.body, req.Header("content-type"), signature,
                                       server->options().max_request_rows);
-      },
-      [](table::Table& t) -> table::Table& { return t; });
+      });
   if (!inputs.ok()) {
     Refuse(version->get(), inputs.status(), WriteError, trace, responder);
     return;

@@ -110,10 +110,7 @@ class OnlineFeaturesTest : public ::testing::Test {
     project_ = "of" + NewId().substr(0, 12);
     StoreConfig config{"lmdb", ""};
     if constexpr (Backend::kRedis) {
-      std::string skip, fail;
-      std::string url = testing::SharedRedisUrl(&skip, &fail);
-      if (!fail.empty()) FAIL() << fail;
-      if (!skip.empty()) GTEST_SKIP() << skip;
+      STRATA_SHARED_REDIS_URL_OR_SKIP(url);
       config = {"redis", url};
     } else {
       dir_ = std::filesystem::temp_directory_path() / ("strata_of_" + project_);

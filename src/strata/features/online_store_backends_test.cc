@@ -39,10 +39,7 @@ class OnlineStoreBackendTest : public ::testing::Test {
     // A project of its own, so tests sharing one Redis never see each other's keys.
     project_ = "t" + NewId().substr(0, 12);
     if constexpr (Backend::kRedis) {
-      std::string skip, fail;
-      std::string url = testing::SharedRedisUrl(&skip, &fail);
-      if (!fail.empty()) FAIL() << fail;
-      if (!skip.empty()) GTEST_SKIP() << skip;
+      STRATA_SHARED_REDIS_URL_OR_SKIP(url);
       config_ = {"redis", url};
     } else {
       dir_ = std::filesystem::temp_directory_path() / ("strata_online_" + project_);
@@ -458,10 +455,7 @@ TEST(RedisOnlineStoreTest, AsyncReadsUnavailableWhileDownAndReconnect) {
 // Reads still queued when the store is destroyed are answered (UNAVAILABLE or their records),
 // never dropped: an HTTP request waiting on one would otherwise hang.
 TEST(RedisOnlineStoreTest, DestroyingTheStoreAnswersEveryQueuedRead) {
-  std::string skip, fail;
-  std::string url = testing::SharedRedisUrl(&skip, &fail);
-  if (!fail.empty()) FAIL() << fail;
-  if (!skip.empty()) GTEST_SKIP() << skip;
+  STRATA_SHARED_REDIS_URL_OR_SKIP(url);
   auto store = OpenOnlineStore({"redis", url}, "");
   ASSERT_TRUE(store.ok()) << store.status();
   std::vector<std::future<AsyncAnswer>> answers;

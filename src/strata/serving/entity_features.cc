@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "strata/base/clock.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
 #include "strata/features/definitions.h"
@@ -148,6 +149,28 @@ absl::StatusOr<table::Table> ReadModelInputs(const features::FeatureServer& serv
     columns.push_back(builder.Finish());
   }
   return table::Table::Make(table::Schema(std::move(fields)), std::move(columns));
+}
+
+absl::StatusOr<table::Table> DecodeModelInputs(
+    const models::Model& model, features::LiveFeatureServer* features,
+    absl::FunctionRef<absl::StatusOr<table::Table>(const models::Signature&)> decode) {
+  absl::StatusOr<table::Table> full = decode(model.manifest().signature);
+  const std::string& service = model.manifest().feature_service;
+  if (full.ok() || features == nullptr || service.empty()) return full;
+  ASSIGN_OR_RETURN(features::LiveFeatureServer::Snapshot snapshot, features->Current());
+  ASSIGN_OR_RETURN(models::Signature keys, EntityKeySignature(*snapshot.server, service));
+  absl::StatusOr<table::Table> entities = decode(keys);
+  if (!entities.ok()) {
+    std::string names;
+    for (const models::ColumnSpec& k : keys.inputs) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", k.name);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(full.status().message(), " (or send only the entity keys of feature service '",
+                     service, "': ", names, ")"));
+  }
+  return ReadModelInputs(*snapshot.server, *snapshot.store, service, *entities,
+                         model.manifest().signature, NowMillis() * 1000);
 }
 
 }  // namespace strata::serving

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "strata/features/live_feature_server.h"
 #include "strata/features/online_features.h"
 #include "strata/features/online_store.h"
 #include "strata/models/model_package.h"
@@ -34,6 +36,17 @@ absl::StatusOr<table::Table> ReadModelInputs(const features::FeatureServer& serv
                                              const table::Table& entities,
                                              const models::Signature& signature,
                                              int64_t now_micros);
+
+// The rule of inference by entity key, the same for every protocol. `decode(signature)`
+// decodes the request body against a signature and returns its input table (the caller keeps
+// whatever else it decoded). A body that fits the model's own signature is its input. When it
+// does not, and the model names a feature service and `features` is given, the body may carry
+// only the service's entity keys: it is decoded against EntityKeySignature and the features
+// are read (ReadModelInputs). Errors: the signature's error, naming the entity keys that could
+// have been sent instead; LiveFeatureServer::Current's; ReadModelInputs'.
+absl::StatusOr<table::Table> DecodeModelInputs(
+    const models::Model& model, features::LiveFeatureServer* features,
+    absl::FunctionRef<absl::StatusOr<table::Table>(const models::Signature&)> decode);
 
 }  // namespace strata::serving
 

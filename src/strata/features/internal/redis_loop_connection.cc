@@ -37,24 +37,6 @@ struct PendingCommand {
   bool setup() const { return !done; }
 };
 
-std::string FormatCommand(const std::vector<std::string_view>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  argv.reserve(args.size());
-  lengths.reserve(args.size());
-  for (std::string_view a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  char* formatted = nullptr;
-  int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
-                                      lengths.data());
-  std::string bytes;
-  if (length > 0) bytes.assign(formatted, static_cast<size_t>(length));
-  redisFreeCommand(formatted);
-  return bytes;
-}
-
 struct ReaderDeleter {
   void operator()(redisReader* r) const {
     if (r != nullptr) redisReaderFree(r);
@@ -91,13 +73,8 @@ class LoopConnection final : public RedisLoopConnection,
       done(Closing(), {});
       return;
     }
-    std::vector<std::string_view> args;
-    args.reserve(keys.size() + 2);
-    args.push_back("HMGET");
-    args.push_back(view_key);
-    for (const std::string& k : keys) args.push_back(k);
     PendingCommand command;
-    command.bytes = FormatCommand(args);
+    command.bytes = FormatHmget(view_key, keys);
     command.view_key = std::string(view_key);
     command.keys = keys.size();
     command.done = std::move(done);
@@ -176,14 +153,14 @@ class LoopConnection final : public RedisLoopConnection,
     std::deque<PendingCommand> setup_commands;
     if (!address_.password.empty()) {
       PendingCommand auth;
-      auth.bytes = FormatCommand({"AUTH", address_.password});
+      auth.bytes = FormatRedisCommand({"AUTH", address_.password});
       setup.append(auth.bytes);
       setup_commands.push_back(std::move(auth));
     }
     if (address_.db != 0) {
       PendingCommand select;
       std::string db = std::to_string(address_.db);
-      select.bytes = FormatCommand({"SELECT", db});
+      select.bytes = FormatRedisCommand({"SELECT", db});
       setup.append(select.bytes);
       setup_commands.push_back(std::move(select));
     }

@@ -84,10 +84,7 @@ class LoopThread {
 };
 
 TEST(RedisLoopConnectionTest, ReadsAnswerOnTheLoopThreadAndShutdownLetsTheLoopEnd) {
-  std::string skip, fail;
-  std::string url = testing::SharedRedisUrl(&skip, &fail);
-  if (!fail.empty()) FAIL() << fail;
-  if (!skip.empty()) GTEST_SKIP() << skip;
+  STRATA_SHARED_REDIS_URL_OR_SKIP(url);
   auto store = OpenOnlineStore({"redis", url}, "");
   ASSERT_TRUE(store.ok()) << store.status();
   const std::string view = "loop-test/v";
@@ -169,10 +166,7 @@ TEST(RedisLoopConnectionTest, UnavailableWhileDownAndRestartUnderAnOpenConnectio
 }
 
 TEST(RedisLoopConnectionTest, StoreDestroyedWithReadsInFlightAnswersEveryOne) {
-  std::string skip, fail;
-  std::string url = testing::SharedRedisUrl(&skip, &fail);
-  if (!fail.empty()) FAIL() << fail;
-  if (!skip.empty()) GTEST_SKIP() << skip;
+  STRATA_SHARED_REDIS_URL_OR_SKIP(url);
   auto opened = OpenOnlineStore({"redis", url}, "");
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::shared_ptr<OnlineStore> store = std::move(*opened);

@@ -56,8 +56,34 @@ absl::Status ParseHmgetReply(const RedisAddress& address, const redisReply& repl
   return absl::OkStatus();
 }
 
-namespace {
+std::string FormatRedisCommand(absl::Span<const std::string_view> args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (std::string_view a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
+                                      lengths.data());
+  std::string bytes;
+  if (length > 0) bytes.assign(formatted, static_cast<size_t>(length));
+  redisFreeCommand(formatted);
+  return bytes;
+}
 
+std::string FormatHmget(std::string_view view_key, absl::Span<const std::string> keys) {
+  std::vector<std::string_view> args;
+  args.reserve(keys.size() + 2);
+  args.push_back("HMGET");
+  args.push_back(view_key);
+  for (const std::string& k : keys) args.push_back(k);
+  return FormatRedisCommand(args);
+}
+
+namespace {
 
 constexpr int kPoolSize = 4;
 constexpr timeval kConnectTimeout = {1, 0};
@@ -181,16 +207,8 @@ absl::Status Connect(const RedisAddress& address, redisContext*& context) {
 // Appends one HMGET of `keys` from the hash `view_key` to the context's output buffer.
 bool AppendHmget(redisContext* context, std::string_view view_key,
                  absl::Span<const std::string> keys) {
-  thread_local std::vector<const char*> argv;
-  thread_local std::vector<size_t> lengths;
-  argv.assign({"HMGET", view_key.data()});
-  lengths.assign({5, view_key.size()});
-  for (const std::string& k : keys) {
-    argv.push_back(k.data());
-    lengths.push_back(k.size());
-  }
-  return redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
-                                lengths.data()) == REDIS_OK;
+  const std::string command = FormatHmget(view_key, keys);
+  return redisAppendFormattedCommand(context, command.data(), command.size()) == REDIS_OK;
 }
 
 // The asynchronous read path (OnlineStore::ReadAsync): a thread with a connection of its own

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "strata/features/online_store.h"
 
 struct redisReply;  // hiredis
@@ -52,6 +53,11 @@ absl::Status RedisReplyError(const RedisAddress& address, std::string_view error
 absl::Status ParseHmgetReply(const RedisAddress& address, const redisReply& reply,
                              std::string_view view_key, size_t keys,
                              std::vector<std::optional<std::string>>* records);
+
+// A command in Redis' wire format (RESP), built once for both the blocking and the event-loop
+// connections; FormatHmget is the read every path sends.
+std::string FormatRedisCommand(absl::Span<const std::string_view> args);
+std::string FormatHmget(std::string_view view_key, absl::Span<const std::string> keys);
 
 // Connects one pooled connection at open. Errors: INVALID_ARGUMENT for a bad URL;
 // UNAVAILABLE when the server cannot be reached, naming host:port.

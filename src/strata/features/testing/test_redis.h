@@ -38,6 +38,17 @@ inline std::string SharedRedisUrl(std::string* skip_reason, std::string* fail_re
 }
 
 // True when something accepts TCP connections on 127.0.0.1:port.
+// In a test body or SetUp: declares `url` as the shared server's URL, or skips the test (a
+// failure with CI=true: a missing service is never skipped silently there).
+#define STRATA_SHARED_REDIS_URL_OR_SKIP(url)                                  \
+  std::string url;                                                            \
+  {                                                                           \
+    std::string redis_skip_, redis_fail_;                                     \
+    url = ::strata::features::testing::SharedRedisUrl(&redis_skip_, &redis_fail_); \
+    if (!redis_fail_.empty()) FAIL() << redis_fail_;                          \
+    if (!redis_skip_.empty()) GTEST_SKIP() << redis_skip_;                    \
+  }
+
 inline bool PortAccepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
