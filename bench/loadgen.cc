@@ -13,12 +13,23 @@
 // Prints one JSON object: the offered rate, the achieved rate (responses received during the
 // measured period / its length), latency percentiles (ms) of the requests scheduled in the
 // measured period (after the warm-up), counts of non-2xx responses and socket errors.
+//
+// Where the time goes: every response's latency is also split at two more points, so that a
+// tail can be placed on the server or on this generator (on a 2-core machine they share the
+// cores, and a generator that is not running when a response arrives reads it late):
+//   * sent: when the request's first byte went to send(2);
+//   * arrived: the kernel's receive timestamp of the response's last segment (SO_TIMESTAMPNS;
+//     on loopback the kernel stamps it when the server's write queues it).
+// "to_arrival" = arrived - scheduled (the end-to-end figure minus the generator's delay in
+// reading an answer that is already there), "server" = arrived - sent. The end-to-end figure
+// (p50_ms, p99_ms, ...) stays the headline; the split is a diagnosis.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iterator>
@@ -47,6 +59,20 @@ int64_t NowNs() {
       .count();
 }
 
+int64_t TimespecNs(const timespec& ts) {
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The kernel stamps received data with CLOCK_REALTIME; this turns such a stamp into NowNs()'s
+// clock (read once: the offset does not move measurably within a run).
+int64_t RealtimeToSteadyOffsetNs() {
+  timespec real{};
+  int64_t before = NowNs();
+  clock_gettime(CLOCK_REALTIME, &real);
+  int64_t after = NowNs();
+  return TimespecNs(real) - (before + after) / 2;
+}
+
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -62,6 +88,8 @@ struct Options {
 
 struct ThreadResult {
   std::vector<int64_t> latencies_ns;  // measured period only
+  std::vector<int64_t> to_arrival_ns;  // same requests: kernel arrival - scheduled
+  std::vector<int64_t> server_ns;      // same requests: kernel arrival - first send
   int64_t completed = 0;              // scheduled in the measured period and answered
   int64_t answered_in_window = 0;     // responses received during the measured period
   int64_t non2xx = 0;
@@ -76,6 +104,8 @@ struct Conn {
   bool busy = false;
   bool connecting = true;
   int64_t scheduled_ns = 0;  // of the request in flight
+  int64_t sent_ns = 0;       // its first send(2)
+  int64_t arrived_ns = 0;    // kernel timestamp of the last segment read, steady clock
   size_t written = 0;
   std::string in;  // response bytes received so far
 };
@@ -169,6 +199,7 @@ class Worker {
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(options_.port));
@@ -195,6 +226,7 @@ class Worker {
       c.scheduled_ns = queue_.front();
       queue_.pop_front();
       c.written = 0;
+      c.sent_ns = NowNs();
       Write(i);
     }
   }
@@ -241,8 +273,24 @@ class Worker {
   void Read(size_t i) {
     Conn& c = conns_[i];
     char buf[16384];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
     for (;;) {
-      ssize_t n = recv(c.fd, buf, sizeof(buf), 0);
+      iovec iov{buf, sizeof(buf)};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      ssize_t n = recvmsg(c.fd, &msg, 0);
+      if (n > 0) {
+        for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+          if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            c.arrived_ns = TimespecNs(ts) - realtime_offset_ns_;
+          }
+        }
+      }
       if (n == 0) {
         Fail(i);  // the server closed the connection
         return;
@@ -269,16 +317,23 @@ class Worker {
       if (now >= measure_from_ && now < measure_end_) ++result_.answered_in_window;
       if (c.scheduled_ns >= measure_from_) {
         result_.latencies_ns.push_back(now - c.scheduled_ns);
+        // Without a stamp (not seen on Linux) the arrival counts as the read: no time is
+        // taken off the server's account.
+        int64_t arrived = c.arrived_ns > 0 ? std::min(c.arrived_ns, now) : now;
+        result_.to_arrival_ns.push_back(arrived - c.scheduled_ns);
+        result_.server_ns.push_back(arrived - c.sent_ns);
         ++result_.completed;
         if (status < 200 || status > 299) ++result_.non2xx;
       }
       c.in.erase(0, static_cast<size_t>(len));
       c.busy = false;
+      c.arrived_ns = 0;
       if (!queue_.empty()) {
         c.busy = true;
         c.scheduled_ns = queue_.front();
         queue_.pop_front();
         c.written = 0;
+        c.sent_ns = NowNs();
         Write(i);
       }
     }
@@ -290,6 +345,7 @@ class Worker {
   const int64_t start_ns_;
   int64_t measure_from_ = 0;
   int64_t measure_end_ = 0;
+  const int64_t realtime_offset_ns_ = RealtimeToSteadyOffsetNs();
   int epoll_ = -1;
   std::vector<Conn> conns_;
   std::deque<int64_t> queue_;
@@ -383,6 +439,9 @@ int main(int argc, char** argv) {
   for (ThreadResult& r : results) {
     all.latencies_ns.insert(all.latencies_ns.end(), r.latencies_ns.begin(),
                             r.latencies_ns.end());
+    all.to_arrival_ns.insert(all.to_arrival_ns.end(), r.to_arrival_ns.begin(),
+                             r.to_arrival_ns.end());
+    all.server_ns.insert(all.server_ns.end(), r.server_ns.begin(), r.server_ns.end());
     all.completed += r.completed;
     all.answered_in_window += r.answered_in_window;
     all.non2xx += r.non2xx;
@@ -391,16 +450,22 @@ int main(int argc, char** argv) {
     all.unfinished += r.unfinished;
   }
   std::sort(all.latencies_ns.begin(), all.latencies_ns.end());
+  std::sort(all.to_arrival_ns.begin(), all.to_arrival_ns.end());
+  std::sort(all.server_ns.begin(), all.server_ns.end());
   std::printf(
       "{\"offered_rps\": %.1f, \"achieved_rps\": %.1f, \"scheduled\": %lld, \"completed\": %lld, "
       "\"unfinished\": %lld, \"non2xx\": %lld, \"socket_errors\": %lld, \"p50_ms\": %.4f, "
-      "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"p999_ms\": %.4f, \"max_ms\": %.4f}\n",
+      "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"p999_ms\": %.4f, \"max_ms\": %.4f, "
+      "\"to_arrival_p50_ms\": %.4f, \"to_arrival_p99_ms\": %.4f, \"server_p50_ms\": %.4f, "
+      "\"server_p99_ms\": %.4f}\n",
       o.rate, static_cast<double>(all.answered_in_window) / o.duration_s,
       static_cast<long long>(all.scheduled), static_cast<long long>(all.completed),
       static_cast<long long>(all.unfinished), static_cast<long long>(all.non2xx),
       static_cast<long long>(all.socket_errors), Percentile(all.latencies_ns, 50),
       Percentile(all.latencies_ns, 90), Percentile(all.latencies_ns, 99),
       Percentile(all.latencies_ns, 99.9),
-      all.latencies_ns.empty() ? 0.0 : static_cast<double>(all.latencies_ns.back()) / 1e6);
+      all.latencies_ns.empty() ? 0.0 : static_cast<double>(all.latencies_ns.back()) / 1e6,
+      Percentile(all.to_arrival_ns, 50), Percentile(all.to_arrival_ns, 99),
+      Percentile(all.server_ns, 50), Percentile(all.server_ns, 99));
   return 0;
 }

@@ -116,7 +116,12 @@ def fmt_open_loop(r):
     return (f"offered {r['offered_rps']:,.0f}/s achieved {r['achieved_rps']:,.0f}/s  "
             f"p50 {r['p50_ms']:.3f} ms  p90 {r['p90_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  "
             f"p99.9 {r['p999_ms']:.3f} ms  max {r['max_ms']:.3f} ms  "
-            f"(steal {r.get('steal_pct', float('nan')):.0f}%)" + extra)
+            f"(steal {r.get('steal_pct', float('nan')):.0f}%)" + extra +
+            # Where the tail is (see bench/loadgen.cc): up to the kernel's arrival stamp of the
+            # answer, and from the request's send to that stamp.
+            f"\n      split: to arrival p50 {r['to_arrival_p50_ms']:.3f} / p99 "
+            f"{r['to_arrival_p99_ms']:.3f} ms; send->arrival p50 {r['server_p50_ms']:.3f} / "
+            f"p99 {r['server_p99_ms']:.3f} ms")
 
 
 def start_gunicorn(tmp, model):
