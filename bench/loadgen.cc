@@ -222,13 +222,19 @@ class Worker {
     for (size_t i = 0; i < conns_.size() && !queue_.empty(); ++i) {
       Conn& c = conns_[i];
       if (c.fd < 0 || c.busy || c.connecting) continue;
-      c.busy = true;
-      c.scheduled_ns = queue_.front();
-      queue_.pop_front();
-      c.written = 0;
-      c.sent_ns = NowNs();
-      Write(i);
+      StartNext(i);
     }
+  }
+
+  // The idle connection `i` takes the oldest queued request and starts writing it.
+  void StartNext(size_t i) {
+    Conn& c = conns_[i];
+    c.busy = true;
+    c.scheduled_ns = queue_.front();
+    queue_.pop_front();
+    c.written = 0;
+    c.sent_ns = NowNs();
+    Write(i);
   }
 
   void Write(size_t i) {
@@ -328,14 +334,7 @@ class Worker {
       c.in.erase(0, static_cast<size_t>(len));
       c.busy = false;
       c.arrived_ns = 0;
-      if (!queue_.empty()) {
-        c.busy = true;
-        c.scheduled_ns = queue_.front();
-        queue_.pop_front();
-        c.written = 0;
-        c.sent_ns = NowNs();
-        Write(i);
-      }
+      if (!queue_.empty()) StartNext(i);
     }
   }
 
