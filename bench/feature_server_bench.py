@@ -6,7 +6,8 @@ features, on `strata serve --feature-repo` with each online store, beside its pe
   * Redis: wrk -t2 -c64 on Strata (Redis online store) vs `redis-benchmark -t get -c 64` on
     the same redis-server. Target: >= 50% of redis-benchmark's GET rate.
   * p50/p90/p99 at half of Strata's max rate with bench/loadgen.cc (open loop, 64 keep-alive
-    connections, 2 threads; no coordinated omission). Target: p99 <= 2 ms.
+    connections, 2 threads; no coordinated omission). Target: p99 <= 2 ms. Each run is preceded
+    by bench/hiccup.cc (how late the idle machine itself wakes up; see serving_bench.py).
 
 The online store is filled through POST /push (10,000 users, every one with 10 features); the
 benchmark body asks for one random-but-fixed user, and its answer is checked before timing.
@@ -33,7 +34,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from http_peers import free_port, start_nginx, wait_port  # noqa: E402
-from serving_bench import build_loadgen, fmt, fmt_open_loop, loadgen, stop, wrk  # noqa: E402
+from serving_bench import (build_loadgen, build_tool, fmt, fmt_hiccups, fmt_open_loop,  # noqa: E402
+                           hiccups, loadgen, stop, wrk)
 
 FEATURES = 10
 USERS = 10_000
@@ -127,6 +129,8 @@ def main():
                     help="rounds; each runs every side once, interleaved (the machine is noisy)")
     ap.add_argument("--loadgen", default="")
     ap.add_argument("--threads", type=int, default=2, help="strata serve --threads")
+    ap.add_argument("--loadgen-args", default="",
+                    help="extra bench/loadgen flags, e.g. '--tick-us 0' (wake for every send)")
     args = ap.parse_args()
     strata = os.path.abspath(args.strata)
     tmp = tempfile.mkdtemp(prefix="strata-featserve-bench-")
@@ -134,6 +138,7 @@ def main():
     try:
         print(f"load before: {os.getloadavg()[0]:.2f}", flush=True)
         lg = build_loadgen(args.loadgen)
+        hiccup = build_tool("hiccup")
         home = os.path.join(tmp, "home")
         user = 4242
         body = {"features": [f"user_stats:f{i}" for i in range(FEATURES)],
@@ -188,10 +193,12 @@ def main():
         for rnd in range(args.repeat):
             for label, port in servers.items():
                 rate = round(max(rps[label]) / 2)
-                half = loadgen(lg, port, "/get-online-features", body_path, rate, args.duration)
+                h = hiccups(hiccup)
+                half = loadgen(lg, port, "/get-online-features", body_path, rate, args.duration,
+                               extra=args.loadgen_args.split())
                 p99[label].append(half["p99_ms"])
                 print(f"round {rnd + 1} {label} open loop at half the max rate (2 threads, "
-                      f"64 conns): {fmt_open_loop(half)}", flush=True)
+                      f"64 conns): {fmt_open_loop(half)}\n      {fmt_hiccups(h)}", flush=True)
 
         print("summary (best of each side's rounds; p99 median of the rounds):")
         for label, peer, target in (("strata+lmdb", "nginx", 0.6),
