@@ -10,7 +10,7 @@
 // Usage:
 //   loadgen --port P [--host 127.0.0.1] [--path /] [--body-file F] [--content-type T]
 //           --rate R [--connections 16] [--threads 1] [--duration 10] [--warmup 2]
-//           [--slice-us N]
+//           [--tick-us T]
 // Prints one JSON object: the offered rate, the achieved rate (responses received during the
 // measured period / its length), latency percentiles (ms) of the requests scheduled in the
 // measured period (after the warm-up), counts of non-2xx responses and socket errors.
@@ -25,21 +25,17 @@
 // reading an answer that is already there), "server" = arrived - sent. The end-to-end figure
 // (p50_ms, p99_ms, ...) stays the headline; the split is a diagnosis.
 //
-// --slice-us N asks the kernel (Linux >= 6.12, EEVDF) for an N µs slice for the generator's
-// threads (SCHED_OTHER's sched_runtime, as `strata serve --scheduler-slice-us` does for its I/O
-// threads). A shorter slice gives a woken thread an earlier virtual deadline, so the generator
-// is picked within about N µs when its next send is due instead of waiting for a running
-// thread's ~1.4 ms slice to end; its share of CPU time (its weight) is unchanged. On a machine
-// where generator and server share the cores, this keeps the generator's own lateness out of
-// the server's figures. The output's "slice_us" says what was in force (0 = the default).
+// --tick-us T (default 0 = off): each thread sleeps to the next T µs tick whatever arrives, then
+// takes every answer that came and every send that fell due in one go: one wake-up per tick
+// instead of one per send and one per answer (the generator's CPU at 50k/s falls from ~0.85 to
+// ~0.65 of a core at T = 100). An answer waits for the tick, and that wait is charged to its
+// latency. Measured against the default in bench/results/serving_p99.md (no clear gain).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -95,35 +91,8 @@ struct Options {
   int threads = 1;
   double duration_s = 10;
   double warmup_s = 2;
-  int slice_us = 0;  // 0 = the kernel's default slice
   int tick_us = 0;   // 0 = wake for every send and every answer
 };
-
-// The kernel's struct sched_attr (include/uapi/linux/sched/types.h); glibc 2.36 has no wrapper.
-struct SchedAttr {
-  uint32_t size = sizeof(SchedAttr);
-  uint32_t sched_policy = 0;
-  uint64_t sched_flags = 0;
-  int32_t sched_nice = 0;
-  uint32_t sched_priority = 0;
-  uint64_t sched_runtime = 0;  // for SCHED_OTHER: the requested slice in ns
-  uint64_t sched_deadline = 0;
-  uint64_t sched_period = 0;
-  uint32_t sched_util_min = 0;
-  uint32_t sched_util_max = 0;
-};
-
-// Sets the calling thread's slice (keeping its policy and nice value); false if refused.
-bool SetSliceOfThisThread(int slice_us) {
-  SchedAttr current;
-  if (syscall(SYS_sched_getattr, 0, &current, sizeof(current), 0) != 0) return false;
-  if (current.sched_policy != SCHED_OTHER) return false;
-  SchedAttr attr;
-  attr.sched_policy = SCHED_OTHER;
-  attr.sched_nice = current.sched_nice;
-  attr.sched_runtime = static_cast<uint64_t>(slice_us) * 1000;
-  return syscall(SYS_sched_setattr, 0, &attr, 0) == 0;
-}
 
 struct ThreadResult {
   std::vector<int64_t> latencies_ns;  // measured period only
@@ -207,9 +176,7 @@ class Worker {
       if (now > end + 2'000'000'000) break;  // answers that never come
       int n = 0;
       if (options_.tick_us > 0) {
-        // Tick mode: sleep to the next tick whatever arrives, then take every answer that came
-        // and every send that fell due in one go (one wake-up per tick instead of one per send
-        // and one per answer). An answer waits for the tick: that is charged to the latency.
+        // Tick mode (see the top of this file): answers wait for the tick.
         const int64_t tick_ns = static_cast<int64_t>(options_.tick_us) * 1000;
         int64_t wake = start_ns_ + ((now - start_ns_) / tick_ns + 1) * tick_ns;
         wake = std::min(wake, end + 2'000'000'000);
@@ -431,15 +398,12 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       o.warmup_s = std::atof(v.c_str());
     } else if (a == "--tick-us") {
       o.tick_us = std::atoi(v.c_str());
-    } else if (a == "--slice-us") {
-      o.slice_us = std::atoi(v.c_str());
     } else {
       return false;
     }
   }
   return o.port > 0 && o.rate > 0 && o.connections > 0 && o.threads > 0 &&
          o.connections >= o.threads && o.duration_s > 0 && o.warmup_s >= 0 &&
-         (o.slice_us == 0 || (o.slice_us >= 100 && o.slice_us <= 100000)) &&
          o.tick_us >= 0 && o.tick_us <= 10000;
 }
 
@@ -457,7 +421,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: loadgen --port P --rate R [--host H] [--path P] [--body-file F] "
                  "[--content-type T] [--connections N] [--threads T] [--duration S] "
-                 "[--warmup S] [--slice-us 100..100000]\n");
+                 "[--warmup S] [--tick-us 0..10000]\n");
     return 2;
   }
   std::string body;
@@ -481,13 +445,11 @@ int main(int argc, char** argv) {
   const int64_t start = NowNs() + 50'000'000;  // connections are open before the first send
   std::vector<ThreadResult> results(static_cast<size_t>(o.threads));
   std::vector<std::thread> threads;
-  std::vector<char> slice_set(static_cast<size_t>(o.threads), 0);
   for (int t = 0; t < o.threads; ++t) {
     int conns = o.connections / o.threads + (t < o.connections % o.threads ? 1 : 0);
     // Threads start staggered by part of the interval so their schedules interleave.
     int64_t offset = static_cast<int64_t>(1e9 / o.rate * t);
     threads.emplace_back([&, t, conns, offset] {
-      if (o.slice_us > 0) slice_set[static_cast<size_t>(t)] = SetSliceOfThisThread(o.slice_us);
       Worker w(o, request, o.rate / o.threads, conns, start + offset);
       results[static_cast<size_t>(t)] = w.Run();
     });
@@ -508,12 +470,6 @@ int main(int argc, char** argv) {
     all.scheduled += r.scheduled;
     all.unfinished += r.unfinished;
   }
-  bool every_slice_set = std::all_of(slice_set.begin(), slice_set.end(), [](char c) { return c; });
-  if (o.slice_us > 0 && !every_slice_set) {
-    std::fprintf(stderr, "loadgen: the kernel refused a %d us slice (needs Linux >= 6.12)\n",
-                 o.slice_us);
-    return 1;
-  }
   std::sort(all.latencies_ns.begin(), all.latencies_ns.end());
   std::sort(all.to_arrival_ns.begin(), all.to_arrival_ns.end());
   std::sort(all.server_ns.begin(), all.server_ns.end());
@@ -522,7 +478,7 @@ int main(int argc, char** argv) {
       "\"unfinished\": %lld, \"non2xx\": %lld, \"socket_errors\": %lld, \"p50_ms\": %.4f, "
       "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"p999_ms\": %.4f, \"max_ms\": %.4f, "
       "\"to_arrival_p50_ms\": %.4f, \"to_arrival_p99_ms\": %.4f, \"server_p50_ms\": %.4f, "
-      "\"server_p99_ms\": %.4f, \"slice_us\": %d}\n",
+      "\"server_p99_ms\": %.4f, \"tick_us\": %d}\n",
       o.rate, static_cast<double>(all.answered_in_window) / o.duration_s,
       static_cast<long long>(all.scheduled), static_cast<long long>(all.completed),
       static_cast<long long>(all.unfinished), static_cast<long long>(all.non2xx),
@@ -531,6 +487,6 @@ int main(int argc, char** argv) {
       Percentile(all.latencies_ns, 99.9),
       all.latencies_ns.empty() ? 0.0 : static_cast<double>(all.latencies_ns.back()) / 1e6,
       Percentile(all.to_arrival_ns, 50), Percentile(all.to_arrival_ns, 99),
-      Percentile(all.server_ns, 50), Percentile(all.server_ns, 99), o.slice_us);
+      Percentile(all.server_ns, 50), Percentile(all.server_ns, 99), o.tick_us);
   return 0;
 }
