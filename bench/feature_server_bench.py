@@ -6,8 +6,9 @@ features, on `strata serve --feature-repo` with each online store, beside its pe
   * Redis: wrk -t2 -c64 on Strata (Redis online store) vs `redis-benchmark -t get -c 64` on
     the same redis-server. Target: >= 50% of redis-benchmark's GET rate.
   * p50/p90/p99 at half of Strata's max rate with bench/loadgen.cc (open loop, 64 keep-alive
-    connections, 2 threads; no coordinated omission). Target: p99 <= 2 ms. Each run is preceded
-    by bench/hiccup.cc (how late the idle machine itself wakes up; see serving_bench.py).
+    connections, one generator thread as in serving_bench.py; no coordinated omission).
+    Target: p99 <= 2 ms. Each run is preceded by bench/hiccup.cc (how late the idle machine
+    itself wakes up; see serving_bench.py).
 
 The online store is filled through POST /push (10,000 users, every one with 10 features); the
 benchmark body asks for one random-but-fixed user, and its answer is checked before timing.
@@ -197,7 +198,7 @@ def main():
                 half = loadgen(lg, port, "/get-online-features", body_path, rate, args.duration,
                                extra=args.loadgen_args.split())
                 p99[label].append(half["p99_ms"])
-                print(f"round {rnd + 1} {label} open loop at half the max rate (2 threads, "
+                print(f"round {rnd + 1} {label} open loop at half the max rate (1 thread, "
                       f"64 conns): {fmt_open_loop(half)}\n      {fmt_hiccups(h)}", flush=True)
 
         print("summary (best of each side's rounds; p99 median of the rounds):")

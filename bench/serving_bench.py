@@ -12,16 +12,20 @@ Measures:
     [1, 30]; and one tensor per column, 30 tensors [1])
   * latency at half of Strata's max rate with bench/loadgen.cc, an open-loop constant-rate
     generator (wrk2 is not available): requests are scheduled at fixed intervals over 64
-    keep-alive connections (2 threads, as wrk -t2 -c64) and latency is measured from the
+    keep-alive connections and latency is measured from the
     scheduled send time, so queueing behind a stall is counted (no coordinated omission);
     p50/p90/p99/p99.9. --repeat runs per body; the figure is their median p99. Each run is
     preceded by bench/hiccup.cc, which shows how late the idle machine itself wakes up (the
-    host stalls vCPUs here for milliseconds without reporting steal)
+    host stalls vCPUs here for milliseconds without reporting steal). The generator runs one
+    thread (--loadgen-threads 1): on these 2 cores, two generator threads next to the server's
+    two I/O threads are 4 busy threads on 2 cores, and in a same-window A/B their collisions
+    gave 14-113 ms p99s where one thread gave 1.9-3.7 ms, using less CPU (0.47 vs 0.62 core at
+    45k/s; bench/results/serving_p99.md). The maximum rate is still wrk -t2 -c64's.
   * optionally with dynamic batching on (--batching)
 
 Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
        [--loadgen PATH]  (default: compiles bench/loadgen.cc with g++ -O2 into build/loadgen)
-       [--skip-flask] [--server-threads 2] [--loadgen-threads 2] [--server-cpus L]
+       [--skip-flask] [--server-threads 2] [--loadgen-threads 1] [--server-cpus L]
        [--loadgen-cpus L] [--serve-args '--scheduler-slice-us 100'] [--repeat 3]
        [--loadgen-args '--tick-us 100']
        (the half-rate setups compared in bench/results/serving_p99.md)
@@ -120,7 +124,7 @@ def pinned(cpus, args):
     return (["taskset", "-c", cpus] + args) if cpus else args
 
 
-def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=2, cpus="",
+def loadgen(binary, port, path, body_file, rate, duration, conns=64, threads=1, cpus="",
             extra=()):
     # The share of CPU time the hypervisor took from this VM during the run ("steal") is
     # reported with the latencies: on a shared host it is what the tail mostly measures.
@@ -237,8 +241,8 @@ def main():
     ap.add_argument("--server-threads", type=int, default=2,
                     help="strata serve --threads (2 = one per core here, the default)")
     ap.add_argument("--server-cpus", default="", help="taskset CPU list for strata serve")
-    ap.add_argument("--loadgen-threads", type=int, default=2,
-                    help="threads of the open-loop generator (2 = like wrk -t2)")
+    ap.add_argument("--loadgen-threads", type=int, default=1,
+                    help="threads of the open-loop generator (1: see the top of this file)")
     ap.add_argument("--loadgen-cpus", default="", help="taskset CPU list for the loadgen")
     ap.add_argument("--serve-args", default="",
                     help="extra strata serve flags, e.g. '--scheduler-slice-us 0' (the kernel's "
@@ -318,7 +322,7 @@ def main():
                                    extra=args.loadgen_args.split())
                     p99s.append(half["p99_ms"])
                     print(f"{label} V2 {body_name:<7} open loop at half the max rate "
-                          f"({args.loadgen_threads} threads, 64 conns), run {run + 1}: "
+                          f"({args.loadgen_threads} generator thread(s), 64 conns), run {run + 1}: "
                           f"{fmt_open_loop(half)}\n      {fmt_hiccups(h)}", flush=True)
                 print(f"{label} V2 {body_name:<7} half-rate p99 median {median(p99s):.2f} ms of "
                       f"{', '.join(f'{x:.2f}' for x in p99s)} (target <= 2 ms: "
