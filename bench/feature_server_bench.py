@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from http_peers import free_port, start_nginx, wait_port  # noqa: E402
 from serving_bench import (build_loadgen, build_tool, fmt, fmt_hiccups, fmt_open_loop,  # noqa: E402
-                           hiccups, loadgen, stop, wrk)
+                           hiccups, loadgen, median, stop, wrk)
 
 FEATURES = 10
 USERS = 10_000
@@ -115,11 +115,6 @@ def redis_benchmark(port, duration):
                          capture_output=True, text=True, check=True).stdout
     m = re.findall(r"GET: ([\d.]+) requests per second", out.replace("\r", "\n"))
     return float(m[-1])
-
-
-def median(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
 def main():
