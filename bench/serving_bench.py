@@ -14,9 +14,11 @@ Measures:
     generator (wrk2 is not available): requests are scheduled at fixed intervals over 64
     keep-alive connections and latency is measured from the
     scheduled send time, so queueing behind a stall is counted (no coordinated omission);
-    p50/p90/p99/p99.9. --repeat runs per body; the figure is their median p99. Each run is
-    preceded by bench/hiccup.cc, which shows how late the idle machine itself wakes up (the
-    host stalls vCPUs here for milliseconds without reporting steal). The generator runs one
+    p50/p90/p99/p99.9, at half of the best of --rounds interleaved wrk runs (each after an
+    nginx run; the ratio is best to best, as feature_server_bench.py). --repeat runs per
+    body; the figure is their median p99. Each run is preceded by bench/hiccup.cc, which
+    shows how late the idle machine itself wakes up (the host stalls vCPUs here for
+    milliseconds without reporting steal). The generator runs one
     thread (--loadgen-threads 1): on these 2 cores, two generator threads next to the server's
     two I/O threads are 4 busy threads on 2 cores, and in a same-window A/B their collisions
     gave 14-113 ms p99s where one thread gave 1.9-3.7 ms, using less CPU (0.47 vs 0.62 core at
@@ -27,7 +29,7 @@ Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--
        [--loadgen PATH]  (default: compiles bench/loadgen.cc with g++ -O2 into build/loadgen)
        [--skip-flask] [--server-threads 2] [--loadgen-threads 1] [--server-cpus L]
        [--loadgen-cpus L] [--serve-args '--scheduler-slice-us 100'] [--repeat 3]
-       [--loadgen-args '--tick-us 100']
+       [--loadgen-args '--tick-us 100'] [--rounds 3]
        (the half-rate setups compared in bench/results/serving_p99.md)
 """
 import argparse
@@ -250,6 +252,9 @@ def main():
     ap.add_argument("--loadgen-args", default="",
                     help="extra bench/loadgen flags, e.g. '--tick-us 0' (wake for every send)")
     ap.add_argument("--skip-flask", action="store_true", help="leave out the Flask peer")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="wrk runs per body, each after an nginx run (interleaved; the machine "
+                         "is noisy); the max rate is the best of them, the ratio best to best")
     ap.add_argument("--repeat", type=int, default=3,
                     help="open-loop runs at half the max rate per body; the figure is their "
                          "median p99")
@@ -285,8 +290,7 @@ def main():
                             ["--max-batch-size", "64", "--max-queue-delay-us", "200"]))
         nginx_r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
         print(f"nginx 60-byte body   -t2 -c64: {fmt(nginx_r)}")
-        stop(nginx)
-        procs.remove(nginx)
+        nginx_rps = [nginx_r["rps"]]  # nginx stays up: each round below runs it again
         g = {"rps": float("nan")}
         if not args.skip_flask:
             gunicorn, gunicorn_port = start_gunicorn(tmp, model)
@@ -308,11 +312,28 @@ def main():
             assert abs(got - expected) <= 1e-6, (got, expected)
             for body_name, body_path in bodies.items():
                 env = {"BODY_FILE": body_path, "INFER_PATH": "/v2/models/trees/infer"}
-                r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=args.duration,
-                        env=env)
-                print(f"{label} V2 {body_name:<7} -t2 -c64: {fmt(r)}  "
-                      f"ratio to nginx {r['rps'] / nginx_r['rps']:.2f}  "
-                      f"to flask+gunicorn {r['rps'] / g['rps']:.1f}")
+                strata_rps = []
+                for rnd in range(args.rounds):
+                    if rnd > 0 or body_name != "matrix" or label != "strata":
+                        n = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
+                        nginx_rps.append(n["rps"])
+                        print(f"nginx 60-byte body   -t2 -c64: {fmt(n)}")
+                    r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=args.duration,
+                            env=env)
+                    strata_rps.append(r["rps"])
+                    print(f"{label} V2 {body_name:<7} -t2 -c64: {fmt(r)}  "
+                          f"ratio to nginx's run before it {r['rps'] / nginx_rps[-1]:.2f}  "
+                          f"to flask+gunicorn {r['rps'] / g['rps']:.1f}", flush=True)
+                best = max(strata_rps)
+                ratio = best / max(nginx_rps)
+                print(f"{label} V2 {body_name:<7} max rate best-of {len(strata_rps)}: {best:,.0f} "
+                      f"req/s vs nginx best {max(nginx_rps):,.0f}: {ratio:.2f}x (median "
+                      f"{median(strata_rps) / median(nginx_rps):.2f}x; " +
+                      # The issue's figure is the one-tensor body; the 30-tensor body is shown
+                      # for what it costs.
+                      (f"target >= 0.60: {'met' if ratio >= 0.6 else 'NOT met'})"
+                       if body_name == "matrix" else "no target for this body)"), flush=True)
+                r = {"rps": best}
                 p99s = []
                 for run in range(args.repeat):
                     h = hiccups(hiccup)
