@@ -12,17 +12,17 @@ Measures:
     [1, 30]; and one tensor per column, 30 tensors [1])
   * latency at half of Strata's max rate with bench/loadgen.cc, an open-loop constant-rate
     generator (wrk2 is not available): requests are scheduled at fixed intervals over 64
-    keep-alive connections and latency is measured from the
-    scheduled send time, so queueing behind a stall is counted (no coordinated omission);
-    p50/p90/p99/p99.9, at half of the best of --rounds interleaved wrk runs (each after an
-    nginx run; the ratio is best to best, as feature_server_bench.py). --repeat runs per
-    body; the figure is their median p99. Each run is preceded by bench/hiccup.cc, which
-    shows how late the idle machine itself wakes up (the host stalls vCPUs here for
-    milliseconds without reporting steal). The generator runs one
-    thread (--loadgen-threads 1): on these 2 cores, two generator threads next to the server's
-    two I/O threads are 4 busy threads on 2 cores, and in a same-window A/B their collisions
-    gave 14-113 ms p99s where one thread gave 1.9-3.7 ms, using less CPU (0.47 vs 0.62 core at
-    45k/s; bench/results/serving_p99.md). The maximum rate is still wrk -t2 -c64's.
+    keep-alive connections and latency is measured from the scheduled send time, so queueing
+    behind a stall is counted (no coordinated omission); p50/p90/p99/p99.9, at half of the
+    best of --rounds interleaved wrk runs (each after an nginx run; the ratio is best to best,
+    as feature_server_bench.py). --repeat runs per body; the figure is their median p99.
+    Each run is preceded by bench/hiccup.cc, which shows how late the idle machine itself
+    wakes up (the host stalls vCPUs here for milliseconds without reporting steal). The
+    generator runs one thread (--loadgen-threads 1): on these 2 cores, two generator threads
+    next to the server's two I/O threads are 4 busy threads on 2 cores, and in a same-window
+    A/B their collisions gave 14-113 ms p99s where one thread gave 1.9-3.7 ms, using less CPU
+    (0.47 vs 0.62 core at 45k/s; bench/results/serving_p99.md). The maximum rate is still
+    wrk -t2 -c64's.
   * optionally with dynamic batching on (--batching)
 
 Usage: /usr/bin/python3 bench/serving_bench.py --strata build/release/strata [--duration 10]
@@ -290,7 +290,7 @@ def main():
                             ["--max-batch-size", "64", "--max-queue-delay-us", "200"]))
         nginx_r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
         print(f"nginx 60-byte body   -t2 -c64: {fmt(nginx_r)}")
-        nginx_rps = [nginx_r["rps"]]  # nginx stays up: each round below runs it again
+        nginx_rps = [nginx_r["rps"]]  # nginx stays up: every round below runs it again
         g = {"rps": float("nan")}
         if not args.skip_flask:
             gunicorn, gunicorn_port = start_gunicorn(tmp, model)
@@ -313,11 +313,10 @@ def main():
             for body_name, body_path in bodies.items():
                 env = {"BODY_FILE": body_path, "INFER_PATH": "/v2/models/trees/infer"}
                 strata_rps = []
-                for rnd in range(args.rounds):
-                    if rnd > 0 or body_name != "matrix" or label != "strata":
-                        n = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
-                        nginx_rps.append(n["rps"])
-                        print(f"nginx 60-byte body   -t2 -c64: {fmt(n)}")
+                for _ in range(args.rounds):
+                    n = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
+                    nginx_rps.append(n["rps"])
+                    print(f"nginx 60-byte body   -t2 -c64: {fmt(n)}")
                     r = wrk(f"http://127.0.0.1:{port}", "v2_infer.lua", duration=args.duration,
                             env=env)
                     strata_rps.append(r["rps"])
@@ -333,18 +332,18 @@ def main():
                       # for what it costs.
                       (f"target >= 0.60: {'met' if ratio >= 0.6 else 'NOT met'})"
                        if body_name == "matrix" else "no target for this body)"), flush=True)
-                r = {"rps": best}
                 p99s = []
                 for run in range(args.repeat):
                     h = hiccups(hiccup)
                     half = loadgen(lg, port, "/v2/models/trees/infer", body_path,
-                                   round(r["rps"] / 2), args.duration,
+                                   round(best / 2), args.duration,
                                    threads=args.loadgen_threads, cpus=args.loadgen_cpus,
                                    extra=args.loadgen_args.split())
                     p99s.append(half["p99_ms"])
                     print(f"{label} V2 {body_name:<7} open loop at half the max rate "
-                          f"({args.loadgen_threads} generator thread(s), 64 conns), run {run + 1}: "
-                          f"{fmt_open_loop(half)}\n      {fmt_hiccups(h)}", flush=True)
+                          f"({args.loadgen_threads} generator thread(s), 64 conns), "
+                          f"run {run + 1}: {fmt_open_loop(half)}\n      {fmt_hiccups(h)}",
+                          flush=True)
                 print(f"{label} V2 {body_name:<7} half-rate p99 median {median(p99s):.2f} ms of "
                       f"{', '.join(f'{x:.2f}' for x in p99s)} (target <= 2 ms: "
                       f"{'met' if median(p99s) <= 2 else 'NOT met'})", flush=True)
