@@ -5,6 +5,8 @@ features, on `strata serve --feature-repo` with each online store, beside its pe
     HTTP ceiling; bench/http_peers.py). Target: >= 60% of nginx's requests/s.
   * Redis: wrk -t2 -c64 on Strata (Redis online store) vs `redis-benchmark -t get -c 64` on
     the same redis-server. Target: >= 50% of redis-benchmark's GET rate.
+  * Redis over its Unix domain socket (connection_string unix:///path, the co-located setup):
+    the same against `redis-benchmark -s` on that socket.
   * p50/p90/p99 at half of Strata's max rate with bench/loadgen.cc (open loop, 64 keep-alive
     connections, one generator thread as in serving_bench.py; no coordinated omission).
     Target: p99 <= 2 ms. Each run is preceded by bench/hiccup.cc (how late the idle machine
@@ -100,18 +102,24 @@ def start_serve(strata, home, repo, threads, tmp):
 
 
 def start_redis(tmp):
+    """A redis-server on a free loopback port and on the Unix socket TMP/redis.sock."""
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--unixsocket", os.path.join(tmp, "redis.sock"),
+                             "--unixsocketperm", "700",
                              "--save", "", "--appendonly", "no", "--dir", tmp],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return proc, port
 
 
-def redis_benchmark(port, duration):
-    # -n sized for about `duration` seconds at ~100k/s; -q prints "GET: N requests per second".
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "get", "-c", "64",
-                          "-n", str(100_000 * duration), "-q", "--threads", "2"],
+def redis_benchmark(port, duration, socket=""):
+    # -n sized for about `duration` seconds at ~100k/s (150k/s over the socket); -q prints
+    # "GET: N requests per second".
+    where = ["-s", socket] if socket else ["-p", str(port)]
+    out = subprocess.run(["redis-benchmark", *where, "-t", "get", "-c", "64",
+                          "-n", str((150_000 if socket else 100_000) * duration), "-q",
+                          "--threads", "2"],
                          capture_output=True, text=True, check=True).stdout
     m = re.findall(r"GET: ([\d.]+) requests per second", out.replace("\r", "\n"))
     return float(m[-1])
@@ -147,12 +155,15 @@ def main():
         nginx, nginx_port = start_nginx(tmp)
         procs.append(nginx)
         redis, redis_port = start_redis(tmp)
+        redis_socket = os.path.join(tmp, "redis.sock")
         procs.append(redis)
         servers = {}
         for online, label in (("{type: lmdb}", "strata+lmdb"),
                               (f'{{type: redis, connection_string: '
-                               f'"redis://127.0.0.1:{redis_port}/0"}}', "strata+redis")):
-            project = label.replace("strata+", "bench_")
+                               f'"redis://127.0.0.1:{redis_port}/0"}}', "strata+redis"),
+                              (f'{{type: redis, connection_string: "unix://{redis_socket}"}}',
+                               "strata+redis-unix")):
+            project = label.replace("strata+", "bench_").replace("-", "_")
             repo = make_repo(strata, tmp, project, online)
             run(strata, "features", "apply", "--repo", repo, "--home", home)
             proc, port = start_serve(strata, home, repo, args.threads, tmp)
@@ -165,7 +176,8 @@ def main():
             servers[label] = port
 
         env = {"BODY_FILE": body_path, "INFER_PATH": "/get-online-features"}
-        rps = {"nginx": [], "redis-benchmark": [], "strata+lmdb": [], "strata+redis": []}
+        rps = {"nginx": [], "redis-benchmark": [], "redis-benchmark-unix": [],
+               "strata+lmdb": [], "strata+redis": [], "strata+redis-unix": []}
         for rnd in range(args.repeat):
             r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
             rps["nginx"].append(r["rps"])
@@ -184,8 +196,17 @@ def main():
             rps["strata+redis"].append(r["rps"])
             print(f"round {rnd + 1} strata+redis /get-online-features -t2 -c64: {fmt(r)}",
                   flush=True)
+            g = redis_benchmark(redis_port, args.duration, socket=redis_socket)
+            rps["redis-benchmark-unix"].append(g)
+            print(f"round {rnd + 1} redis-benchmark -s (Unix socket) -t get -c 64 --threads 2: "
+                  f"{g:,.0f} req/s", flush=True)
+            r = wrk(f"http://127.0.0.1:{servers['strata+redis-unix']}", "v2_infer.lua",
+                    duration=args.duration, env=env)
+            rps["strata+redis-unix"].append(r["rps"])
+            print(f"round {rnd + 1} strata+redis-unix /get-online-features -t2 -c64: {fmt(r)}",
+                  flush=True)
 
-        p99 = {"strata+lmdb": [], "strata+redis": []}
+        p99 = {label: [] for label in servers}
         for rnd in range(args.repeat):
             for label, port in servers.items():
                 rate = round(max(rps[label]) / 2)
@@ -198,7 +219,8 @@ def main():
 
         print("summary (best of each side's rounds; p99 median of the rounds):")
         for label, peer, target in (("strata+lmdb", "nginx", 0.6),
-                                    ("strata+redis", "redis-benchmark", 0.5)):
+                                    ("strata+redis", "redis-benchmark", 0.5),
+                                    ("strata+redis-unix", "redis-benchmark-unix", 0.5)):
             best = max(rps[label]) / max(rps[peer])
             med = median(rps[label]) / median(rps[peer])
             p = median(p99[label])

@@ -334,6 +334,13 @@ TEST_F(RepoTest, ConfigErrors) {
                                "'conection_string': unknown field"));
   EXPECT_THAT(error, HasSubstr("feature_store.yaml:4: repository config #1: field 'registry': "
                                "unknown field"));
+  // A Redis on this machine may be named by its Unix socket.
+  Write("feature_store.yaml", "project: demo\nonline_store: {type: redis, connection_string: "
+                              "\"unix:///run/redis/redis.sock?db=1\"}\n");
+  absl::StatusOr<FeatureRepository> by_socket = LoadFeatureRepository(dir_.string());
+  ASSERT_TRUE(by_socket.ok()) << by_socket.status();
+  EXPECT_EQ(by_socket->config.online_store.connection_string,
+            "unix:///run/redis/redis.sock?db=1");
   fs::remove(dir_ / "feature_store.yaml");
   absl::StatusOr<FeatureRepository> repo = LoadFeatureRepository(dir_.string());
   EXPECT_EQ(repo.status().code(), absl::StatusCode::kNotFound);

@@ -1,7 +1,8 @@
 // The online store: the latest materialized feature row per (project, feature view, entity
 // key), read at low latency by the feature server and the inference server. Two backends
 // behind one interface: LMDB (embedded, the default, under --home) and Redis (hiredis,
-// redis://host:port/db), chosen by the repository's `online_store` config.
+// redis://host:port/db or unix:///path/to/redis.sock), chosen by the repository's
+// `online_store` config.
 //
 // Keys and records are opaque bytes made by the codecs below, so both backends store exactly
 // the same bytes and the reader decodes them the same way:
@@ -109,7 +110,7 @@ class OnlineStore {
   // keeps other implementations source compatible.
   virtual absl::Status Flush() { return absl::OkStatus(); }
 
-  // "lmdb:/path" or "redis://host:port/db", for messages.
+  // "lmdb:/path", "redis://host:port/db" or "unix:///path?db=N", for messages.
   virtual std::string Describe() const = 0;
 };
 

@@ -2,6 +2,7 @@
 // STRATA_TEST_REDIS_URL (skipped when unset, a failure with CI=true). Redis-only behaviour
 // (a real server stopped and restarted) is at the end.
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <random>
@@ -27,10 +28,32 @@ using testing::ValueOf;
 
 struct LmdbBackend {
   static constexpr bool kRedis = false;
+  static constexpr bool kUnixSocket = false;
 };
 struct RedisBackend {
   static constexpr bool kRedis = true;
+  static constexpr bool kUnixSocket = false;
 };
+// Redis over a Unix domain socket (unix:///path): a private server of this test binary's own,
+// started once for the suite, since the shared one listens on TCP only.
+struct RedisUnixBackend {
+  static constexpr bool kRedis = true;
+  static constexpr bool kUnixSocket = true;
+};
+
+testing::PrivateRedis* SuiteRedis() {
+  static testing::PrivateRedis* redis = [] {
+    auto* r = new testing::PrivateRedis;
+    if (!r->Start()) {
+      delete r;
+      return static_cast<testing::PrivateRedis*>(nullptr);
+    }
+    // Killed at exit, not leaked past the test binary.
+    std::atexit([] { delete SuiteRedis(); });
+    return r;
+  }();
+  return redis;
+}
 
 template <typename Backend>
 class OnlineStoreBackendTest : public ::testing::Test {
@@ -38,7 +61,10 @@ class OnlineStoreBackendTest : public ::testing::Test {
   void SetUp() override {
     // A project of its own, so tests sharing one Redis never see each other's keys.
     project_ = "t" + NewId().substr(0, 12);
-    if constexpr (Backend::kRedis) {
+    if constexpr (Backend::kUnixSocket) {
+      ASSERT_NE(SuiteRedis(), nullptr) << "redis-server did not start";
+      config_ = {"redis", SuiteRedis()->unix_url()};
+    } else if constexpr (Backend::kRedis) {
       STRATA_SHARED_REDIS_URL_OR_SKIP(url);
       config_ = {"redis", url};
     } else {
@@ -81,12 +107,12 @@ class OnlineStoreBackendTest : public ::testing::Test {
   std::unique_ptr<OnlineStore> store_;
 };
 
-using Backends = ::testing::Types<LmdbBackend, RedisBackend>;
+using Backends = ::testing::Types<LmdbBackend, RedisBackend, RedisUnixBackend>;
 class BackendNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return T::kRedis ? "Redis" : "Lmdb";
+    return T::kUnixSocket ? "RedisUnix" : T::kRedis ? "Redis" : "Lmdb";
   }
 };
 TYPED_TEST_SUITE(OnlineStoreBackendTest, Backends, BackendNames);
@@ -383,6 +409,66 @@ TEST(RedisUrlTest, ParsesTheForms) {
   EXPECT_FALSE(internal::ParseRedisUrl("redis://h:0/0").ok());
   EXPECT_FALSE(internal::ParseRedisUrl("redis://h:1/x").ok());
   EXPECT_FALSE(internal::ParseRedisUrl("rediss://h").ok());
+
+  auto u = internal::ParseRedisUrl("unix:///run/redis/redis.sock");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->unix_path, "/run/redis/redis.sock");
+  EXPECT_EQ(u->db, 0);
+  EXPECT_EQ(u->password, "");
+  EXPECT_EQ(internal::RedisWhere(*u), "redis unix:/run/redis/redis.sock");
+  auto v = internal::ParseRedisUrl("unix://:secret@/tmp/r.sock?db=2");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->unix_path, "/tmp/r.sock");
+  EXPECT_EQ(v->db, 2);
+  EXPECT_EQ(v->password, "secret");
+  EXPECT_EQ(internal::RedisUrlForMessages(*v), "unix:///tmp/r.sock?db=2");  // no password
+  auto w = internal::ParseRedisUrl("unix:///tmp/r.sock?password=pw&db=5");
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->password, "pw");
+  EXPECT_EQ(w->db, 5);
+  auto relative = internal::ParseRedisUrl("unix://redis.sock");
+  EXPECT_EQ(relative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(relative.status().message(), HasSubstr("absolute socket path"));
+  auto bad_db = internal::ParseRedisUrl("unix:///tmp/r.sock?db=x");
+  EXPECT_THAT(bad_db.status().message(), HasSubstr("database 'x'"));
+  auto unknown = internal::ParseRedisUrl("unix:///tmp/r.sock?timeout=3");
+  EXPECT_THAT(unknown.status().message(), HasSubstr("unknown parameter 'timeout'"));
+}
+
+// Over the Unix socket too: a missing socket is UNAVAILABLE naming the path, and a server
+// killed and restarted under a live store is reconnected by itself, on the blocking and the
+// asynchronous paths.
+TEST(RedisOnlineStoreTest, UnixSocketUnavailableWhileDownAndReconnects) {
+  testing::PrivateRedis redis;
+  const std::string where = "unix:" + redis.socket_path();
+  auto closed = OpenOnlineStore({"redis", redis.unix_url()}, "");
+  EXPECT_EQ(closed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(closed.status().message(), HasSubstr(where));
+
+  ASSERT_TRUE(redis.Start()) << "redis-server did not start";
+  auto store = OpenOnlineStore({"redis", redis.unix_url()}, "");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Describe(), "unix://" + redis.socket_path() + "?db=0");
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
+  AsyncAnswer up = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  ASSERT_TRUE(up.status.ok()) << up.status;
+  EXPECT_EQ(ValueOf(up.records.at(0)), 1);
+
+  redis.Stop();
+  std::vector<std::optional<std::string>> out;
+  absl::Status read = (*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out);
+  EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable) << read;
+  EXPECT_THAT(read.message(), HasSubstr(where));
+  AsyncAnswer down = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  EXPECT_EQ(down.status.code(), absl::StatusCode::kUnavailable) << down.status;
+
+  ASSERT_TRUE(redis.Start());
+  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(3, 0, 3)}}).ok());
+  ASSERT_TRUE((*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
+  EXPECT_EQ(ValueOf(out[0]), 3);
+  AsyncAnswer back = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
+  ASSERT_TRUE(back.status.ok()) << back.status;
+  EXPECT_EQ(ValueOf(back.records.at(0)), 3);
 }
 
 // A real redis-server of the test's own, killed and restarted under a live store.

@@ -4,8 +4,10 @@
 
 #include <array>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -23,6 +25,8 @@ namespace {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+// TCP or a Unix domain socket, chosen per address.
+using stream = net::generic::stream_protocol;
 
 constexpr std::chrono::seconds kReplyTimeout{10};
 constexpr size_t kReadBufferBytes = 16 * 1024;
@@ -118,10 +122,12 @@ class LoopConnection final : public RedisLoopConnection,
     const uint64_t generation = ++generation_;
     socket_.emplace(loop_.context());
     boost::system::error_code ec;
-    net::ip::address ip = net::ip::make_address(address_.host, ec);
-    std::vector<tcp::endpoint> endpoints;
-    if (!ec) {
-      endpoints.emplace_back(ip, static_cast<unsigned short>(address_.port));
+    std::vector<stream::endpoint> endpoints;
+    net::ip::address ip;
+    if (!address_.unix_path.empty()) {
+      endpoints.emplace_back(net::local::stream_protocol::endpoint(address_.unix_path));
+    } else if (ip = net::ip::make_address(address_.host, ec); !ec) {
+      endpoints.emplace_back(tcp::endpoint(ip, static_cast<unsigned short>(address_.port)));
     } else {
       // A host name: resolved here, once per connection (a name in /etc/hosts or a cache).
       tcp::resolver resolver(loop_.context());
@@ -131,7 +137,7 @@ class LoopConnection final : public RedisLoopConnection,
     }
     net::async_connect(*socket_, endpoints,
                        [self = shared_from_this(), generation](boost::system::error_code ec,
-                                                               const tcp::endpoint&) {
+                                                               const stream::endpoint&) {
                          if (generation != self->generation_) return;
                          self->OnConnect(ec);
                        });
@@ -145,9 +151,11 @@ class LoopConnection final : public RedisLoopConnection,
 
   void OnConnect(const boost::system::error_code& ec) {
     if (ec) return Fail(ConnectError(ec), /*retry=*/false);
-    boost::system::error_code ignored;
-    socket_->set_option(tcp::no_delay(true), ignored);
-    socket_->set_option(net::socket_base::keep_alive(true), ignored);
+    if (address_.unix_path.empty()) {
+      boost::system::error_code ignored;
+      socket_->set_option(tcp::no_delay(true), ignored);
+      socket_->set_option(net::socket_base::keep_alive(true), ignored);
+    }
     // AUTH and SELECT go first; the queued reads follow them in the same write.
     std::string setup;
     std::deque<PendingCommand> setup_commands;
@@ -333,7 +341,7 @@ class LoopConnection final : public RedisLoopConnection,
   // Loop thread only.
   State state_ = State::kDisconnected;
   uint64_t generation_ = 0;  // bumped per socket: completions of an older one are ignored
-  std::optional<tcp::socket> socket_;
+  std::optional<stream::socket> socket_;
   std::optional<net::steady_timer> timer_;
   bool timer_armed_ = false;
   std::unique_ptr<redisReader, ReaderDeleter> reader_;

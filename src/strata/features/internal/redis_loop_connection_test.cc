@@ -127,16 +127,22 @@ TEST(RedisLoopConnectionTest, ReadsAnswerOnTheLoopThreadAndShutdownLetsTheLoopEn
   loop.Finish();  // hangs (test timeout) if the connection kept the loop busy
 }
 
-TEST(RedisLoopConnectionTest, UnavailableWhileDownAndRestartUnderAnOpenConnectionIsRetried) {
+// Over loopback TCP and over the server's Unix socket (unix:///path).
+class RedisLoopConnectionRestartTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(RedisLoopConnectionRestartTest, UnavailableWhileDownAndRestartUnderAnOpenConnectionIsRetried) {
+  const bool unix_socket = GetParam();
   testing::PrivateRedis redis;
   ASSERT_TRUE(redis.Start()) << "redis-server did not start";
-  std::string where = absl::StrCat("127.0.0.1:", redis.port());
-  auto store = OpenOnlineStore({"redis", redis.url()}, "");
+  std::string where = unix_socket ? "unix:" + redis.socket_path()
+                                  : absl::StrCat("127.0.0.1:", redis.port());
+  auto store = OpenOnlineStore({"redis", unix_socket ? redis.unix_url() : redis.url()}, "");
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 1)}}).ok());
   LoopThread loop;
   Answer up = loop.Read(**store, "p/v", {Key(1)});
   ASSERT_TRUE(up.status.ok()) << up.status;
+  EXPECT_TRUE(up.on_loop_thread);
   EXPECT_EQ(ValueOf(up.records.at(0)), 1);
 
   // Restarted under the loop's connection: the next read reconnects (or, when it was written
@@ -164,6 +170,11 @@ TEST(RedisLoopConnectionTest, UnavailableWhileDownAndRestartUnderAnOpenConnectio
   ASSERT_TRUE(back.status.ok()) << back.status;
   EXPECT_EQ(ValueOf(back.records.at(0)), 3);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, RedisLoopConnectionRestartTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "UnixSocket" : "Tcp";
+                         });
 
 TEST(RedisLoopConnectionTest, StoreDestroyedWithReadsInFlightAnswersEveryOne) {
   STRATA_SHARED_REDIS_URL_OR_SKIP(url);

@@ -2,6 +2,7 @@
 #include "strata/features/internal/redis_online_store.h"
 
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include <array>
@@ -14,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "strata/base/event_loop.h"
 #include "strata/base/strings.h"
 #include "strata/features/internal/redis_loop_connection.h"
@@ -21,7 +23,15 @@
 namespace strata::features::internal {
 
 std::string RedisWhere(const RedisAddress& address) {
+  if (!address.unix_path.empty()) return absl::StrCat("redis unix:", address.unix_path);
   return absl::StrCat("redis ", address.host, ":", address.port);
+}
+
+std::string RedisUrlForMessages(const RedisAddress& address) {
+  if (!address.unix_path.empty()) {
+    return absl::StrCat("unix://", address.unix_path, "?db=", address.db);
+  }
+  return absl::StrCat("redis://", address.host, ":", address.port, "/", address.db);
 }
 
 absl::Status RedisReplyError(const RedisAddress& address, std::string_view error,
@@ -183,7 +193,9 @@ absl::StatusOr<Reply> RunCommand(const RedisAddress& address, redisContext*& con
 // Connects `context` (null before) to `address`: timeouts, keep-alive, AUTH, SELECT. On
 // error `context` is null again.
 absl::Status Connect(const RedisAddress& address, redisContext*& context) {
-  context = redisConnectWithTimeout(address.host.c_str(), address.port, kConnectTimeout);
+  context = address.unix_path.empty()
+                ? redisConnectWithTimeout(address.host.c_str(), address.port, kConnectTimeout)
+                : redisConnectUnixWithTimeout(address.unix_path.c_str(), kConnectTimeout);
   if (context == nullptr) {
     return absl::UnavailableError(absl::StrCat(RedisWhere(address), ": cannot allocate a connection"));
   }
@@ -191,7 +203,9 @@ absl::Status Connect(const RedisAddress& address, redisContext*& context) {
   if (redisSetTimeout(context, kCommandTimeout) != REDIS_OK) {
     return DropConnection(address, context, "set timeout");
   }
-  redisEnableKeepAlive(context);
+  // TCP only: on a Unix socket the TCP keep-alive options fail and would leave the context
+  // in an error state.
+  if (address.unix_path.empty()) redisEnableKeepAlive(context);
   if (!address.password.empty()) {
     absl::StatusOr<Reply> r = RunCommand(address, context, {"AUTH", address.password}, "AUTH");
     if (!r.ok()) return r.status();
@@ -353,7 +367,7 @@ class RedisOnlineStore : public OnlineStore {
   // `url_` is the address without the password, for messages.
   explicit RedisOnlineStore(RedisAddress address)
       : address_(std::move(address)),
-        url_(absl::StrCat("redis://", address_.host, ":", address_.port, "/", address_.db)),
+        url_(RedisUrlForMessages(address_)),
         pipeline_(std::make_shared<ReadPipeline>(address_)) {}
   ~RedisOnlineStore() override {
     pipeline_->Stop();
@@ -601,15 +615,15 @@ class RedisOnlineStore : public OnlineStore {
 
 }  // namespace
 
-absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "online store redis: connection_string '", AsAbsl(url),
-        "' must look like redis://host:port/db"));
-  }
-  std::string_view rest = url.substr(kScheme.size());
-  RedisAddress address;
+namespace {
+
+absl::Status BadUrl(std::string_view url, std::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
+                                                 AsAbsl(url), "'", AsAbsl(problem)));
+}
+
+// [[user]:password@] at the front of `rest`: takes it off and keeps the password.
+void TakeUserInfo(std::string_view& rest, RedisAddress& address) {
   if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     size_t colon = userinfo.find(':');
@@ -617,15 +631,80 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
                                                                     : userinfo.substr(colon + 1));
     rest = rest.substr(at + 1);
   }
+}
+
+absl::Status ParseDb(std::string_view url, std::string_view db, RedisAddress& address) {
+  if (!db.empty() && (!absl::SimpleAtoi(AsAbsl(db), &address.db) || address.db < 0)) {
+    return BadUrl(url, absl::StrCat(": database '", AsAbsl(db),
+                                    "' is not a non-negative number"));
+  }
+  return absl::OkStatus();
+}
+
+// unix://[[user]:password@]/path/to/socket[?db=N]
+absl::StatusOr<RedisAddress> ParseUnixUrl(std::string_view url, std::string_view rest) {
+  RedisAddress address;
+  std::string_view query;
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  TakeUserInfo(rest, address);
+  if (rest.empty() || rest.front() != '/') {
+    return BadUrl(url, " needs an absolute socket path, as in unix:///run/redis/redis.sock");
+  }
+  address.unix_path = std::string(rest);
+  for (absl::string_view piece : absl::StrSplit(AsAbsl(query), '&', absl::SkipEmpty())) {
+    std::string_view item = AsStd(piece);
+    std::string_view key = item.substr(0, item.find('='));
+    std::string_view value =
+        key.size() < item.size() ? item.substr(key.size() + 1) : std::string_view();
+    if (key == "db") {
+      if (absl::Status s = ParseDb(url, value, address); !s.ok()) return s;
+    } else if (key == "password") {
+      address.password = std::string(value);
+    } else {
+      return BadUrl(url, absl::StrCat(": unknown parameter '", AsAbsl(key),
+                                      "' (db and password are known)"));
+    }
+  }
+  return address;
+}
+
+// hiredis writes with write(2), not send(MSG_NOSIGNAL): a write to a server that went away
+// (at once on a Unix socket, on TCP once the reset came back, e.g. between the chunks of a
+// pipelined batch) would raise SIGPIPE and kill the whole process. Ignored, the write fails
+// with EPIPE and the call returns UNAVAILABLE like any lost connection. A handler the
+// program installed itself is left alone.
+void IgnoreSigpipeUnlessHandled() {
+  static const bool done = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
+absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  constexpr std::string_view kUnixScheme = "unix://";
+  if (url.substr(0, kUnixScheme.size()) == kUnixScheme) {
+    return ParseUnixUrl(url, url.substr(kUnixScheme.size()));
+  }
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return BadUrl(url, " must look like redis://host:port/db or unix:///path/to/redis.sock");
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  RedisAddress address;
+  TakeUserInfo(rest, address);
   std::string_view hostport = rest;
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     hostport = rest.substr(0, slash);
-    std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && (!absl::SimpleAtoi(AsAbsl(db), &address.db) || address.db < 0)) {
-      return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
-                                                     AsAbsl(url), "': database '", AsAbsl(db),
-                                                     "' is not a non-negative number"));
-    }
+    if (absl::Status s = ParseDb(url, rest.substr(slash + 1), address); !s.ok()) return s;
   }
   std::string_view host = hostport;
   if (size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
@@ -633,15 +712,10 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
     std::string_view port = hostport.substr(colon + 1);
     if (!absl::SimpleAtoi(AsAbsl(port), &address.port) || address.port <= 0 ||
         address.port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
-                                                     AsAbsl(url), "': port '", AsAbsl(port),
-                                                     "' is not a number in 1..65535"));
+      return BadUrl(url, absl::StrCat(": port '", AsAbsl(port), "' is not a number in 1..65535"));
     }
   }
-  if (host.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
-                                                   AsAbsl(url), "' has no host"));
-  }
+  if (host.empty()) return BadUrl(url, " has no host");
   address.host = std::string(host);
   return address;
 }
@@ -649,6 +723,7 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
 absl::StatusOr<std::unique_ptr<OnlineStore>> OpenRedisOnlineStore(const std::string& url) {
   absl::StatusOr<RedisAddress> address = ParseRedisUrl(url);
   if (!address.ok()) return address.status();
+  IgnoreSigpipeUnlessHandled();
   auto store = std::make_unique<RedisOnlineStore>(std::move(*address));
   if (absl::Status s = store->Probe(); !s.ok()) return s;
   return std::unique_ptr<OnlineStore>(std::move(store));

@@ -78,8 +78,10 @@ StoreConfig ParseStore(const YAML::Node& node, std::string_view which, const std
                                      absl::StrJoin(names, ", ")));
   }
   const std::string& conn = store.connection_string;
-  if (store.type == "redis" && !absl::StartsWith(conn, "redis://")) {
-    object.Fail("connection_string", "a redis online store needs redis://host:port/db");
+  if (store.type == "redis" && !absl::StartsWith(conn, "redis://") &&
+      !absl::StartsWith(conn, "unix://")) {
+    object.Fail("connection_string",
+                "a redis online store needs redis://host:port/db or unix:///path/to/redis.sock");
   } else if (store.type == "postgres" && !absl::StartsWith(conn, "postgresql://") &&
              !absl::StartsWith(conn, "postgres://")) {
     object.Fail("connection_string", "a postgres offline store needs postgresql://...");

@@ -1,6 +1,6 @@
 // Redis for the feature store tests: the shared server of scripts/test-services.sh
 // (STRATA_TEST_REDIS_URL; with CI=true its absence is a failure, not a skip), and a private
-// redis-server a test starts, stops and restarts on a free port of its own.
+// redis-server a test starts, stops and restarts on a free port (and a Unix socket) of its own.
 #ifndef STRATA_FEATURES_TESTING_TEST_REDIS_H_
 #define STRATA_FEATURES_TESTING_TEST_REDIS_H_
 
@@ -93,12 +93,16 @@ class PrivateRedis {
 
   int port() const { return port_; }
   std::string url() const { return absl::StrCat("redis://127.0.0.1:", port_, "/0"); }
+  // The same server over its Unix domain socket.
+  std::string socket_path() const { return (dir_ / "redis.sock").string(); }
+  std::string unix_url() const { return absl::StrCat("unix://", socket_path()); }
 
   // Starts the server and waits until it accepts connections (up to 10 s).
   bool Start() {
     std::string command = absl::StrCat(
         "redis-server --port ", port_, " --bind 127.0.0.1 --daemonize yes --save '' ",
         "--appendonly no --dir ", dir_.string(), " --pidfile ", (dir_ / "redis.pid").string(),
+        " --unixsocket ", socket_path(), " --unixsocketperm 700",
         " --logfile ", (dir_ / "redis.log").string());
     if (std::system(command.c_str()) != 0) return false;
     for (int i = 0; i < 1000; ++i) {
