@@ -7,6 +7,7 @@
   the server stays up, and a newly applied registry version picked up without a restart.
 - Redis under `strata serve --feature-repo` with a redis-server of the test's own: push then
   read; the Redis server killed -> 503 naming Redis; started again -> 200 without a restart.
+  The same over the server's Unix socket (connection_string unix:///path).
 - /materialize and /materialize-incremental from the directory source into the store.
 
 Runs on SQLite (the registry); the online stores are the point here.
@@ -366,9 +367,11 @@ class Redis:
         self.port = free_port()
         self.dir = os.path.join(root, f"redis-{self.port}")
         os.makedirs(self.dir, exist_ok=True)
+        self.socket = os.path.join(self.dir, "redis.sock")
 
     def start(self):
         subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                        "--unixsocket", self.socket, "--unixsocketperm", "700",
                         "--daemonize", "yes", "--save", "", "--appendonly", "no",
                         "--dir", self.dir, "--pidfile", os.path.join(self.dir, "pid"),
                         "--logfile", os.path.join(self.dir, "log")], check=True)
@@ -396,7 +399,7 @@ class Redis:
                 return
 
 
-def redis_restart(client, redis):
+def redis_restart(client, redis, where):
     push(client, "user_push", {"user_id": [7], "event_ts": [iso(NOW)], "f1": [7.5], "f2": [70],
                                "label": ["r"]})
     body = {"features": ["user_stats:f1"], "entities": {"user_id": [7, 8]}}
@@ -407,7 +410,7 @@ def redis_restart(client, redis):
     for _ in range(3):
         r = get(client, body)
         assert r.status == 503, f"{r.status} {r.raw[:300]!r}"
-        assert "redis" in r.json["detail"].lower() and str(redis.port) in r.json["detail"], r.json
+        assert "redis" in r.json["detail"].lower() and where in r.json["detail"], r.json
     r = client.request("POST", "/push", {"push_source_name": "user_push", "df": {
         "user_id": [7], "event_ts": [iso(NOW)], "f1": [1.0], "f2": [1], "label": ["x"]}})
     assert r.status == 503, r.raw
@@ -479,13 +482,26 @@ def main():
             try:
                 checks.run("redis (strata serve): push then read", push_and_read, client)
                 checks.run("redis: killed -> 503, restarted -> 200 without restart",
-                           redis_restart, client, redis)
+                           redis_restart, client, redis, f"127.0.0.1:{redis.port}")
                 checks.run("redis: bad requests are 400/404/413, server stays up",
                            bad_requests_after_restart, serve, client)
             finally:
                 client.close()
                 checks.run("redis: server exits promptly and cleanly on SIGTERM", stops_promptly,
                            serve)
+            repo3 = make_repo(root, "fs_redis_unix",
+                              f'{{type: redis, connection_string: "unix://{redis.socket}"}}')
+            run("features", "apply", "--repo", repo3, "--home", home)
+            serve = Process(["serve", "--home", home, "--feature-repo", repo3], home)
+            client = Client(serve.port)
+            try:
+                checks.run("redis over its Unix socket: push then read", push_and_read, client)
+                checks.run("redis over its Unix socket: killed -> 503 naming the socket, "
+                           "restarted -> 200", redis_restart, client, redis, redis.socket)
+            finally:
+                client.close()
+                checks.run("redis over its Unix socket: server exits cleanly on SIGTERM",
+                           stops_promptly, serve)
         finally:
             redis.stop()
     finally:
