@@ -176,35 +176,30 @@ def main():
             servers[label] = port
 
         env = {"BODY_FILE": body_path, "INFER_PATH": "/get-online-features"}
-        rps = {"nginx": [], "redis-benchmark": [], "redis-benchmark-unix": [],
-               "strata+lmdb": [], "strata+redis": [], "strata+redis-unix": []}
+        # Each Strata server after its peer, in every round: (label, peer, its run, target).
+        sides = (
+            ("strata+lmdb", "nginx",
+             lambda: wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)["rps"], 0.6),
+            ("strata+redis", "redis-benchmark",
+             lambda: redis_benchmark(redis_port, args.duration), 0.5),
+            ("strata+redis-unix", "redis-benchmark-unix",
+             lambda: redis_benchmark(redis_port, args.duration, socket=redis_socket), 0.5),
+        )
+        peer_titles = {"nginx": "nginx 60-byte body -t2 -c64",
+                       "redis-benchmark": "redis-benchmark -t get -c 64 --threads 2",
+                       "redis-benchmark-unix": "redis-benchmark -s (Unix socket) -t get -c 64 "
+                                               "--threads 2"}
+        rps = {name: [] for side in sides for name in side[:2]}
         for rnd in range(args.repeat):
-            r = wrk(f"http://127.0.0.1:{nginx_port}/", duration=args.duration)
-            rps["nginx"].append(r["rps"])
-            print(f"round {rnd + 1} nginx 60-byte body -t2 -c64: {fmt(r)}", flush=True)
-            r = wrk(f"http://127.0.0.1:{servers['strata+lmdb']}", "v2_infer.lua",
-                    duration=args.duration, env=env)
-            rps["strata+lmdb"].append(r["rps"])
-            print(f"round {rnd + 1} strata+lmdb /get-online-features -t2 -c64: {fmt(r)}",
-                  flush=True)
-            g = redis_benchmark(redis_port, args.duration)
-            rps["redis-benchmark"].append(g)
-            print(f"round {rnd + 1} redis-benchmark -t get -c 64 --threads 2: {g:,.0f} req/s",
-                  flush=True)
-            r = wrk(f"http://127.0.0.1:{servers['strata+redis']}", "v2_infer.lua",
-                    duration=args.duration, env=env)
-            rps["strata+redis"].append(r["rps"])
-            print(f"round {rnd + 1} strata+redis /get-online-features -t2 -c64: {fmt(r)}",
-                  flush=True)
-            g = redis_benchmark(redis_port, args.duration, socket=redis_socket)
-            rps["redis-benchmark-unix"].append(g)
-            print(f"round {rnd + 1} redis-benchmark -s (Unix socket) -t get -c 64 --threads 2: "
-                  f"{g:,.0f} req/s", flush=True)
-            r = wrk(f"http://127.0.0.1:{servers['strata+redis-unix']}", "v2_infer.lua",
-                    duration=args.duration, env=env)
-            rps["strata+redis-unix"].append(r["rps"])
-            print(f"round {rnd + 1} strata+redis-unix /get-online-features -t2 -c64: {fmt(r)}",
-                  flush=True)
+            for label, peer, run_peer, _ in sides:
+                g = run_peer()
+                rps[peer].append(g)
+                print(f"round {rnd + 1} {peer_titles[peer]}: {g:,.0f} req/s", flush=True)
+                r = wrk(f"http://127.0.0.1:{servers[label]}", "v2_infer.lua",
+                        duration=args.duration, env=env)
+                rps[label].append(r["rps"])
+                print(f"round {rnd + 1} {label} /get-online-features -t2 -c64: {fmt(r)}",
+                      flush=True)
 
         p99 = {label: [] for label in servers}
         for rnd in range(args.repeat):
@@ -218,9 +213,7 @@ def main():
                       f"64 conns): {fmt_open_loop(half)}\n      {fmt_hiccups(h)}", flush=True)
 
         print("summary (best of each side's rounds; p99 median of the rounds):")
-        for label, peer, target in (("strata+lmdb", "nginx", 0.6),
-                                    ("strata+redis", "redis-benchmark", 0.5),
-                                    ("strata+redis-unix", "redis-benchmark-unix", 0.5)):
+        for label, peer, _, target in sides:
             best = max(rps[label]) / max(rps[peer])
             med = median(rps[label]) / median(rps[peer])
             p = median(p99[label])

@@ -446,6 +446,25 @@ def bad_requests_after_restart(proc, client):
     assert proc.alive()
 
 
+def redis_serve_checks(checks, root, home, redis, project, connection, label, where):
+    """`strata serve` on the Redis store at `connection`: reads, Redis killed and restarted
+    (503 naming `where`, then 200), bad requests, a prompt clean stop."""
+    repo = make_repo(root, project, f'{{type: redis, connection_string: "{connection}"}}')
+    run("features", "apply", "--repo", repo, "--home", home)
+    serve = Process(["serve", "--home", home, "--feature-repo", repo], home)
+    client = Client(serve.port)
+    try:
+        checks.run(f"{label} (strata serve): push then read", push_and_read, client)
+        checks.run(f"{label}: killed -> 503 naming {where}, restarted -> 200 without restart",
+                   redis_restart, client, redis, where)
+        checks.run(f"{label}: bad requests are 400/404/413, server stays up",
+                   bad_requests_after_restart, serve, client)
+    finally:
+        client.close()
+        checks.run(f"{label}: server exits promptly and cleanly on SIGTERM", stops_promptly,
+                   serve)
+
+
 def main():
     checks = Checks()
     root = tempfile.mkdtemp(prefix="strata-featserve-")
@@ -474,34 +493,12 @@ def main():
         redis = Redis(root)
         redis.start()
         try:
-            repo2 = make_repo(root, "fs_redis",
-                              f'{{type: redis, connection_string: "redis://127.0.0.1:{redis.port}/0"}}')
-            run("features", "apply", "--repo", repo2, "--home", home)
-            serve = Process(["serve", "--home", home, "--feature-repo", repo2], home)
-            client = Client(serve.port)
-            try:
-                checks.run("redis (strata serve): push then read", push_and_read, client)
-                checks.run("redis: killed -> 503, restarted -> 200 without restart",
-                           redis_restart, client, redis, f"127.0.0.1:{redis.port}")
-                checks.run("redis: bad requests are 400/404/413, server stays up",
-                           bad_requests_after_restart, serve, client)
-            finally:
-                client.close()
-                checks.run("redis: server exits promptly and cleanly on SIGTERM", stops_promptly,
-                           serve)
-            repo3 = make_repo(root, "fs_redis_unix",
-                              f'{{type: redis, connection_string: "unix://{redis.socket}"}}')
-            run("features", "apply", "--repo", repo3, "--home", home)
-            serve = Process(["serve", "--home", home, "--feature-repo", repo3], home)
-            client = Client(serve.port)
-            try:
-                checks.run("redis over its Unix socket: push then read", push_and_read, client)
-                checks.run("redis over its Unix socket: killed -> 503 naming the socket, "
-                           "restarted -> 200", redis_restart, client, redis, redis.socket)
-            finally:
-                client.close()
-                checks.run("redis over its Unix socket: server exits cleanly on SIGTERM",
-                           stops_promptly, serve)
+            redis_serve_checks(checks, root, home, redis, "fs_redis",
+                               f"redis://127.0.0.1:{redis.port}/0", "redis",
+                               f"127.0.0.1:{redis.port}")
+            redis_serve_checks(checks, root, home, redis, "fs_redis_unix",
+                               f"unix://{redis.socket}", "redis over its Unix socket",
+                               redis.socket)
         finally:
             redis.stop()
     finally:

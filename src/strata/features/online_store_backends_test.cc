@@ -2,9 +2,9 @@
 // STRATA_TEST_REDIS_URL (skipped when unset, a failure with CI=true). Redis-only behaviour
 // (a real server stopped and restarted) is at the end.
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -41,18 +41,14 @@ struct RedisUnixBackend {
   static constexpr bool kUnixSocket = true;
 };
 
+// Null when it did not start. Killed at exit by the static's destructor.
 testing::PrivateRedis* SuiteRedis() {
-  static testing::PrivateRedis* redis = [] {
-    auto* r = new testing::PrivateRedis;
-    if (!r->Start()) {
-      delete r;
-      return static_cast<testing::PrivateRedis*>(nullptr);
-    }
-    // Killed at exit, not leaked past the test binary.
-    std::atexit([] { delete SuiteRedis(); });
+  static const std::unique_ptr<testing::PrivateRedis> redis = [] {
+    auto r = std::make_unique<testing::PrivateRedis>();
+    if (!r->Start()) r.reset();
     return r;
   }();
-  return redis;
+  return redis.get();
 }
 
 template <typename Backend>
@@ -426,6 +422,10 @@ TEST(RedisUrlTest, ParsesTheForms) {
   ASSERT_TRUE(w.ok()) << w.status();
   EXPECT_EQ(w->password, "pw");
   EXPECT_EQ(w->db, 5);
+  auto at_in_path = internal::ParseRedisUrl("unix://:pw@/tmp/a@b.sock");
+  ASSERT_TRUE(at_in_path.ok()) << at_in_path.status();
+  EXPECT_EQ(at_in_path->unix_path, "/tmp/a@b.sock");
+  EXPECT_EQ(at_in_path->password, "pw");
   auto relative = internal::ParseRedisUrl("unix://redis.sock");
   EXPECT_EQ(relative.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(relative.status().message(), HasSubstr("absolute socket path"));
@@ -435,53 +435,41 @@ TEST(RedisUrlTest, ParsesTheForms) {
   EXPECT_THAT(unknown.status().message(), HasSubstr("unknown parameter 'timeout'"));
 }
 
-// Over the Unix socket too: a missing socket is UNAVAILABLE naming the path, and a server
-// killed and restarted under a live store is reconnected by itself, on the blocking and the
-// asynchronous paths.
-TEST(RedisOnlineStoreTest, UnixSocketUnavailableWhileDownAndReconnects) {
-  testing::PrivateRedis redis;
-  const std::string where = "unix:" + redis.socket_path();
-  auto closed = OpenOnlineStore({"redis", redis.unix_url()}, "");
+// A real redis-server of the test's own, killed and restarted under a live store; over
+// loopback TCP and over the server's Unix socket (unix:///path).
+class RedisRestartTest : public ::testing::TestWithParam<bool> {
+ protected:
+  bool unix_socket() const { return GetParam(); }
+  std::string Url() const { return unix_socket() ? redis_.unix_url() : redis_.url(); }
+  // How messages name the server.
+  std::string Where() const {
+    return unix_socket() ? "unix:" + redis_.socket_path()
+                         : absl::StrCat("127.0.0.1:", redis_.port());
+  }
+  std::string Described() const {
+    return unix_socket() ? absl::StrCat("unix://", redis_.socket_path(), "?db=0")
+                         : absl::StrCat("redis://127.0.0.1:", redis_.port(), "/0");
+  }
+
+  testing::PrivateRedis redis_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Transports, RedisRestartTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "UnixSocket" : "Tcp";
+                         });
+
+TEST_P(RedisRestartTest, UnavailableWhileDownAndReconnectsByItself) {
+  testing::PrivateRedis& redis = redis_;
+  const std::string where = Where();
+  auto closed = OpenOnlineStore({"redis", Url()}, "");
   EXPECT_EQ(closed.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(closed.status().message(), HasSubstr(where));
 
   ASSERT_TRUE(redis.Start()) << "redis-server did not start";
-  auto store = OpenOnlineStore({"redis", redis.unix_url()}, "");
+  auto store = OpenOnlineStore({"redis", Url()}, "");
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->Describe(), "unix://" + redis.socket_path() + "?db=0");
-  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
-  AsyncAnswer up = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
-  ASSERT_TRUE(up.status.ok()) << up.status;
-  EXPECT_EQ(ValueOf(up.records.at(0)), 1);
-
-  redis.Stop();
-  std::vector<std::optional<std::string>> out;
-  absl::Status read = (*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out);
-  EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable) << read;
-  EXPECT_THAT(read.message(), HasSubstr(where));
-  AsyncAnswer down = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
-  EXPECT_EQ(down.status.code(), absl::StatusCode::kUnavailable) << down.status;
-
-  ASSERT_TRUE(redis.Start());
-  ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(3, 0, 3)}}).ok());
-  ASSERT_TRUE((*store)->Read("p/v", std::vector<std::string>{Key(1)}, &out).ok());
-  EXPECT_EQ(ValueOf(out[0]), 3);
-  AsyncAnswer back = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();
-  ASSERT_TRUE(back.status.ok()) << back.status;
-  EXPECT_EQ(ValueOf(back.records.at(0)), 3);
-}
-
-// A real redis-server of the test's own, killed and restarted under a live store.
-TEST(RedisOnlineStoreTest, UnavailableWhileDownAndReconnectsByItself) {
-  testing::PrivateRedis redis;
-  std::string where = absl::StrCat("127.0.0.1:", redis.port());
-  auto closed = OpenOnlineStore({"redis", redis.url()}, "");
-  EXPECT_EQ(closed.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(closed.status().message(), HasSubstr(where));
-
-  ASSERT_TRUE(redis.Start()) << "redis-server did not start";
-  auto store = OpenOnlineStore({"redis", redis.url()}, "");
-  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Describe(), Described());  // without the password
   ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
 
   redis.Stop();
@@ -506,11 +494,11 @@ TEST(RedisOnlineStoreTest, UnavailableWhileDownAndReconnectsByItself) {
 
 // The asynchronous read path has a connection of its own: it too answers UNAVAILABLE naming
 // the server while it is down and reconnects by itself (a stale connection is retried once).
-TEST(RedisOnlineStoreTest, AsyncReadsUnavailableWhileDownAndReconnect) {
-  testing::PrivateRedis redis;
-  std::string where = absl::StrCat("127.0.0.1:", redis.port());
+TEST_P(RedisRestartTest, AsyncReadsUnavailableWhileDownAndReconnect) {
+  testing::PrivateRedis& redis = redis_;
+  const std::string where = Where();
   ASSERT_TRUE(redis.Start()) << "redis-server did not start";
-  auto store = OpenOnlineStore({"redis", redis.url()}, "");
+  auto store = OpenOnlineStore({"redis", Url()}, "");
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_TRUE((*store)->Write("p/v", std::vector<OnlineWrite>{{Key(1), Rec(1, 0, 1)}}).ok());
   AsyncAnswer up = ReadAsyncFuture(**store, "p/v", {Key(1)}).get();

@@ -622,15 +622,15 @@ absl::Status BadUrl(std::string_view url, std::string_view problem) {
                                                  AsAbsl(url), "'", AsAbsl(problem)));
 }
 
-// [[user]:password@] at the front of `rest`: takes it off and keeps the password.
-void TakeUserInfo(std::string_view& rest, RedisAddress& address) {
-  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    size_t colon = userinfo.find(':');
-    address.password = std::string(colon == std::string_view::npos ? userinfo
-                                                                    : userinfo.substr(colon + 1));
-    rest = rest.substr(at + 1);
-  }
+// [[user]:password@] at the front of `rest`, its '@' at `at` (npos: none): takes it off and
+// keeps the password.
+void TakeUserInfo(std::string_view& rest, size_t at, RedisAddress& address) {
+  if (at == std::string_view::npos) return;
+  std::string_view userinfo = rest.substr(0, at);
+  size_t colon = userinfo.find(':');
+  address.password =
+      std::string(colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1));
+  rest = rest.substr(at + 1);
 }
 
 absl::Status ParseDb(std::string_view url, std::string_view db, RedisAddress& address) {
@@ -649,7 +649,8 @@ absl::StatusOr<RedisAddress> ParseUnixUrl(std::string_view url, std::string_view
     query = rest.substr(q + 1);
     rest = rest.substr(0, q);
   }
-  TakeUserInfo(rest, address);
+  // The userinfo ends at the '@' right before the path, which may itself hold an '@'.
+  TakeUserInfo(rest, rest.find("@/"), address);
   if (rest.empty() || rest.front() != '/') {
     return BadUrl(url, " needs an absolute socket path, as in unix:///run/redis/redis.sock");
   }
@@ -677,14 +678,15 @@ absl::StatusOr<RedisAddress> ParseUnixUrl(std::string_view url, std::string_view
 // with EPIPE and the call returns UNAVAILABLE like any lost connection. A handler the
 // program installed itself is left alone.
 void IgnoreSigpipeUnlessHandled() {
-  static const bool done = [] {
+  static std::once_flag once;
+  std::call_once(once, [] {
     struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-    return true;
-  }();
-  (void)done;
+    if (sigaction(SIGPIPE, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) return;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, nullptr);
+  });
 }
 
 }  // namespace
@@ -700,7 +702,7 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
   }
   std::string_view rest = url.substr(kScheme.size());
   RedisAddress address;
-  TakeUserInfo(rest, address);
+  TakeUserInfo(rest, rest.rfind('@'), address);  // a password may hold '@'
   std::string_view hostport = rest;
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     hostport = rest.substr(0, slash);
