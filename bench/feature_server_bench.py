@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -110,6 +111,14 @@ def start_redis(tmp):
                              "--save", "", "--appendonly", "no", "--dir", tmp],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
+    # The socket comes up a moment after the port.
+    for _ in range(500):
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(os.path.join(tmp, "redis.sock"))
+            break
+        except OSError:
+            time.sleep(0.02)
     return proc, port
 
 

@@ -375,10 +375,13 @@ class Redis:
                         "--daemonize", "yes", "--save", "", "--appendonly", "no",
                         "--dir", self.dir, "--pidfile", os.path.join(self.dir, "pid"),
                         "--logfile", os.path.join(self.dir, "log")], check=True)
+        # Both listeners: redis-server opens the port a moment before the socket.
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(self.socket)
                 return
             except OSError:
                 time.sleep(0.02)

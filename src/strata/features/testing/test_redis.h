@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -60,6 +61,21 @@ inline bool PortAccepts(int port) {
   return ok;
 }
 
+// True when something accepts connections on the Unix socket at `path`.
+inline bool UnixSocketAccepts(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    close(fd);
+    return false;
+  }
+  path.copy(addr.sun_path, path.size());
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
 // A port the kernel just handed out (bound to 0, then released).
 inline int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -97,7 +113,8 @@ class PrivateRedis {
   std::string socket_path() const { return (dir_ / "redis.sock").string(); }
   std::string unix_url() const { return absl::StrCat("unix://", socket_path()); }
 
-  // Starts the server and waits until it accepts connections (up to 10 s).
+  // Starts the server and waits until it accepts connections on its port and its socket (up
+  // to 10 s).
   bool Start() {
     std::string command = absl::StrCat(
         "redis-server --port ", port_, " --bind 127.0.0.1 --daemonize yes --save '' ",
@@ -105,8 +122,9 @@ class PrivateRedis {
         " --unixsocket ", socket_path(), " --unixsocketperm 700",
         " --logfile ", (dir_ / "redis.log").string());
     if (std::system(command.c_str()) != 0) return false;
+    // Both listeners: redis-server opens the port a moment before the socket.
     for (int i = 0; i < 1000; ++i) {
-      if (PortAccepts(port_)) return true;
+      if (PortAccepts(port_) && UnixSocketAccepts(socket_path())) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
