@@ -334,6 +334,14 @@ TEST_F(RepoTest, ConfigErrors) {
                                "'conection_string': unknown field"));
   EXPECT_THAT(error, HasSubstr("feature_store.yaml:4: repository config #1: field 'registry': "
                                "unknown field"));
+  // The whole URL is checked, not only its scheme; the message hides the password.
+  Write("feature_store.yaml", "project: demo\nonline_store: {type: redis, connection_string: "
+                              "\"redis://:hunter2@cache:0/1\"}\n");
+  const std::string bad_port = Error();
+  EXPECT_THAT(bad_port, HasSubstr("feature_store.yaml:2: online_store #1: field "
+                                  "'connection_string': 'redis://:***@cache:0/1': port '0' is "
+                                  "not a number in 1..65535"));
+  EXPECT_THAT(bad_port, Not(HasSubstr("hunter2")));
   // A Redis on this machine may be named by its Unix socket.
   Write("feature_store.yaml", "project: demo\nonline_store: {type: redis, connection_string: "
                               "\"unix:///run/redis/redis.sock?db=1\"}\n");

@@ -21,6 +21,7 @@ namespace strata::features {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using testing::Key;
 using testing::Rec;
@@ -433,6 +434,25 @@ TEST(RedisUrlTest, ParsesTheForms) {
   EXPECT_THAT(bad_db.status().message(), HasSubstr("database 'x'"));
   auto unknown = internal::ParseRedisUrl("unix:///tmp/r.sock?timeout=3");
   EXPECT_THAT(unknown.status().message(), HasSubstr("unknown parameter 'timeout'"));
+}
+
+// A URL in an error message names where and what, never the password.
+TEST(RedisUrlTest, ErrorsHideThePassword) {
+  auto tcp = internal::ParseRedisUrl("redis://admin:s3cr@t@cache:99999/0");
+  EXPECT_EQ(tcp.status().message(),
+            "'redis://admin:***@cache:99999/0': port '99999' is not a number in 1..65535");
+  auto bare = internal::ParseRedisUrl("redis://s3cret@cache/x");
+  EXPECT_EQ(bare.status().message(),
+            "'redis://***@cache/x': database 'x' is not a non-negative number");
+  auto socket = internal::ParseRedisUrl("unix://:s3cret@/tmp/r.sock?password=pw2&db=x");
+  EXPECT_EQ(socket.status().message(),
+            "'unix://:***@/tmp/r.sock?password=***&db=x': database 'x' is not a non-negative "
+            "number");
+  auto opened = OpenOnlineStore({"redis", "redis://u:pw@h:0"}, "");
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(opened.status().message(),
+              HasSubstr("online store redis: connection_string 'redis://u:***@h:0': port '0'"));
+  EXPECT_THAT(opened.status().message(), Not(HasSubstr("pw")));
 }
 
 // A real redis-server of the test's own, killed and restarted under a live store; over

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -617,9 +618,38 @@ class RedisOnlineStore : public OnlineStore {
 
 namespace {
 
+constexpr std::string_view kRedisScheme = "redis://";
+constexpr std::string_view kUnixScheme = "unix://";
+
+// `url` with its password (userinfo or ?password=) replaced by "***": error messages end up
+// in logs and `features plan` output.
+std::string UrlWithoutPassword(std::string_view url) {
+  std::string out(url);
+  const bool unix_socket = absl::StartsWith(AsAbsl(url), AsAbsl(kUnixScheme));
+  const size_t start = unix_socket ? kUnixScheme.size() : kRedisScheme.size();
+  if (out.size() < start) return out;
+  // The same '@' ParseRedisUrl takes as the end of the userinfo.
+  const size_t at = unix_socket ? out.find("@/", start) : out.rfind('@');
+  if (at != std::string::npos && at >= start) {
+    const size_t colon = out.find(':', start);
+    const size_t from = colon != std::string::npos && colon < at ? colon + 1 : start;
+    out.replace(from, at - from, "***");
+  }
+  if (unix_socket) {
+    for (size_t p = out.find("password=", start); p != std::string::npos;
+         p = out.find("password=", p + 1)) {
+      if (out[p - 1] != '?' && out[p - 1] != '&') continue;
+      const size_t value = p + std::string_view("password=").size();
+      const size_t end = std::min(out.find('&', value), out.size());
+      out.replace(value, end - value, "***");
+    }
+  }
+  return out;
+}
+
 absl::Status BadUrl(std::string_view url, std::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string '",
-                                                 AsAbsl(url), "'", AsAbsl(problem)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", UrlWithoutPassword(url), "'", AsAbsl(problem)));
 }
 
 // [[user]:password@] at the front of `rest`, its '@' at `at` (npos: none): takes it off and
@@ -692,8 +722,7 @@ void IgnoreSigpipeUnlessHandled() {
 }  // namespace
 
 absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
-  constexpr std::string_view kUnixScheme = "unix://";
+  constexpr std::string_view kScheme = kRedisScheme;
   if (url.substr(0, kUnixScheme.size()) == kUnixScheme) {
     return ParseUnixUrl(url, url.substr(kUnixScheme.size()));
   }
@@ -724,7 +753,10 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
 
 absl::StatusOr<std::unique_ptr<OnlineStore>> OpenRedisOnlineStore(const std::string& url) {
   absl::StatusOr<RedisAddress> address = ParseRedisUrl(url);
-  if (!address.ok()) return address.status();
+  if (!address.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("online store redis: connection_string ",
+                                                   address.status().message()));
+  }
   IgnoreSigpipeUnlessHandled();
   auto store = std::make_unique<RedisOnlineStore>(std::move(*address));
   if (absl::Status s = store->Probe(); !s.ok()) return s;

@@ -15,6 +15,7 @@
 #include "strata/base/strings.h"
 #include "strata/features/definitions.h"
 #include "strata/features/duration.h"
+#include "strata/features/internal/redis_online_store.h"
 #include "strata/features/internal/repository_checks.h"
 #include "strata/features/internal/yaml_object.h"
 
@@ -82,6 +83,12 @@ StoreConfig ParseStore(const YAML::Node& node, std::string_view which, const std
       !absl::StartsWith(conn, "unix://")) {
     object.Fail("connection_string",
                 "a redis online store needs redis://host:port/db or unix:///path/to/redis.sock");
+  } else if (store.type == "redis") {
+    // The whole URL, so that `features plan` rejects what opening the store would.
+    if (absl::StatusOr<internal::RedisAddress> address = internal::ParseRedisUrl(conn);
+        !address.ok()) {
+      object.Fail("connection_string", AsStd(address.status().message()));
+    }
   } else if (store.type == "postgres" && !absl::StartsWith(conn, "postgresql://") &&
              !absl::StartsWith(conn, "postgres://")) {
     object.Fail("connection_string", "a postgres offline store needs postgresql://...");
