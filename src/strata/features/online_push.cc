@@ -10,10 +10,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "strata/base/clock.h"
 #include "strata/base/status_macros.h"
 #include "strata/base/strings.h"
+#include "strata/features/internal/postgres_offline.h"
 #include "strata/io/csv_reader.h"
 #include "strata/io/parquet_writer.h"
 #include "strata/table/table.h"
@@ -142,16 +142,6 @@ absl::StatusOr<table::Table> OfflineTable(const std::vector<OfflineColumn>& colu
     built.push_back(builder.Finish());
   }
   return table::Table::Make(table::Schema(std::move(fields)), std::move(built));
-}
-
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 // A value as a SQL parameter; timestamps as ISO text with an explicit UTC offset, which
@@ -368,15 +358,8 @@ absl::StatusOr<PushResult> FeaturePusher::Push(const FeatureServer& server, Onli
       ASSIGN_OR_RETURN(store::Database * db,
                        OfflineDatabase(defs.config.offline_store.connection_string));
       std::vector<std::string> names;
-      std::vector<std::string> marks;
-      for (const OfflineColumn& c : offline_columns) {
-        names.push_back(QuoteIdentifier(c.source_name));
-        marks.push_back("?");
-      }
-      const std::string sql =
-          absl::StrCat("INSERT INTO ", QuoteIdentifier(batch->table), " (",
-                       absl::StrJoin(names, ", "), ") VALUES (", absl::StrJoin(marks, ", "), ")");
-      // Converted outside the transaction: its callback may be re-run on a conflict.
+      for (const OfflineColumn& c : offline_columns) names.push_back(c.source_name);
+      // Converted before AppendRows' transaction: its callback may be re-run on a conflict.
       std::vector<std::vector<store::Value>> params(rows);
       for (size_t r = 0; r < rows; ++r) {
         for (size_t c = 0; c < offline_columns.size(); ++c) {
@@ -393,12 +376,7 @@ absl::StatusOr<PushResult> FeaturePusher::Push(const FeatureServer& server, Onli
           }
         }
       }
-      RETURN_IF_ERROR(db->Transaction([&](store::Connection& c) -> absl::Status {
-        for (const std::vector<store::Value>& row : params) {
-          RETURN_IF_ERROR(c.Execute(sql, row).status());
-        }
-        return absl::OkStatus();
-      }));
+      RETURN_IF_ERROR(internal::AppendRows(*db, batch->table, names, params));
       result.offline_location = absl::StrCat("postgres table ", batch->table);
     } else {
       return absl::FailedPreconditionError(absl::StrCat(

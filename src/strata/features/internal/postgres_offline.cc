@@ -360,6 +360,26 @@ std::string QuoteIdentifier(std::string_view name) {
   return out;
 }
 
+absl::Status AppendRows(store::Database& db, std::string_view table,
+                        const std::vector<std::string>& columns,
+                        const std::vector<std::vector<store::Value>>& rows) {
+  std::vector<std::string> names;
+  std::vector<std::string> marks;
+  for (const std::string& column : columns) {
+    names.push_back(QuoteIdentifier(column));
+    marks.push_back("?");
+  }
+  const std::string sql =
+      absl::StrCat("INSERT INTO ", QuoteIdentifier(table), " (", absl::StrJoin(names, ", "),
+                   ") VALUES (", absl::StrJoin(marks, ", "), ")");
+  return db.Transaction([&](store::Connection& c) -> absl::Status {
+    for (const std::vector<store::Value>& row : rows) {
+      RETURN_IF_ERROR(c.Execute(sql, row).status());
+    }
+    return absl::OkStatus();
+  });
+}
+
 PgRelation SourceRelation(const DataSource& source) {
   PgRelation r;
   if (!source.table.empty()) {

@@ -1,7 +1,8 @@
 // The PostgreSQL side of historical retrieval (historical.h): reading a postgres source's
 // columns into a table (memory engine) and the pushdown point-in-time join (postgres engine).
 // libpq directly, not store::Database: the pushdown needs COPY and binary results on one
-// session (the temporary entity table lives only there).
+// session (the temporary entity table lives only there). Also the offline half of a push
+// (online_push.h), which goes through store::Database like the rest of the writes.
 #ifndef STRATA_FEATURES_INTERNAL_POSTGRES_OFFLINE_H_
 #define STRATA_FEATURES_INTERNAL_POSTGRES_OFFLINE_H_
 
@@ -14,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "strata/features/definitions.h"
+#include "strata/store/database.h"
 #include "strata/table/table.h"
 
 struct pg_conn;
@@ -41,6 +43,12 @@ class PgSession {
 
 // "name" with embedded quotes doubled.
 std::string QuoteIdentifier(std::string_view name);
+
+// Appends `rows` (values in `columns` order) to `table` in one transaction of `db`, one
+// INSERT per row. Identifiers are quoted, values are bound parameters.
+absl::Status AppendRows(store::Database& db, std::string_view table,
+                        const std::vector<std::string>& columns,
+                        const std::vector<std::vector<store::Value>>& rows);
 
 // A postgres source as something to SELECT FROM.
 struct PgRelation {
